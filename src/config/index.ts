@@ -1,0 +1,90 @@
+// Configuration: documented defaults, overridden by a YAML/JSON file, then WHARF_* environment
+// variables, then command-line flags. Every key has the same name in all three places
+// (camelCase in the file, WHARF_SNAKE_CASE in the environment, --kebab-case on the command line).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+const int = z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number);
+
+export const ConfigSchema = z.object({
+  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'listen must be HOST:PORT').default('127.0.0.1:5000'),
+  dataDir: z.string().default('./data'),
+  /** SQLite in dataDir when absent; `postgres://...` selects PostgreSQL (scale-out). */
+  database: z.string().optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1').default('us-east-1'),
+  /** 12 digits; generated once and kept in the database when absent. */
+  registryId: z.string().regex(/^\d{12}$/).optional(),
+  /** Serve without authentication. Off unless asked for. */
+  anonymous: bool.default(false),
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
+  tlsSelfSigned: bool.default(false),
+  /** Upload sessions idle this long are removed with their bytes. */
+  uploadTtl: duration.default(24 * 3_600_000),
+  /** fsync blobs and use SQLite synchronous=FULL, so acknowledged pushes survive power loss. */
+  fsync: bool.default(true),
+  maxManifestBytes: int.default(4 * 1024 * 1024),
+  manifestCacheEntries: int.default(10_000),
+  /** Create repositories on first push, as OCI clients expect. */
+  createOnPush: bool.default(true),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Worker processes sharing the listening socket and the data directory. */
+  workers: int.default(1),
+  shutdownTimeout: duration.default(30_000),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export const CONFIG_KEYS = Object.keys(ConfigSchema.shape) as (keyof Config)[];
+
+function envName(key: string): string {
+  return 'WHARF_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): Partial<Record<keyof Config, string>> {
+  const out: Partial<Record<keyof Config, string>> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = env[envName(key)];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+export function configFromFile(path: string): Record<string, unknown> {
+  const parsed: unknown = parseYaml(readFileSync(path, 'utf8'));
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${path}: expected a mapping of settings`);
+  const unknown = Object.keys(parsed).filter((k) => !(CONFIG_KEYS as string[]).includes(k));
+  if (unknown.length) throw new Error(`${path}: unknown setting(s) ${unknown.join(', ')}`);
+  return parsed as Record<string, unknown>;
+}
+
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Record<string, unknown> }): Config {
+  const merged = {
+    ...(options.file ? configFromFile(options.file) : {}),
+    ...configFromEnv(options.env ?? process.env),
+    ...Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined)),
+  };
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const config = result.data;
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new Error('tlsCert and tlsKey must be given together');
+  return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+export { envName, parseDuration };

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// The `wharf` command line.
+import { Command, Option } from 'commander';
+import { loadConfig } from './config/index.js';
+import { serve } from './server/serve.js';
+
+const program = new Command()
+  .name('wharf')
+  .description('A self-hosted container registry that speaks OCI Distribution and the Amazon ECR API');
+
+program
+  .command('serve')
+  .description('run the registry')
+  .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:5000)')
+  .option('--data-dir <dir>', 'directory for the database, blobs and keys (default ./data)')
+  .option('--config <file>', 'YAML or JSON settings file')
+  .option('--database <url>', 'metadata database (default: SQLite in the data directory)')
+  .option('--region <region>', 'AWS region the registry answers as (default us-east-1)')
+  .option('--registry-id <id>', '12-digit registry (account) id (default: generated once)')
+  .option('--anonymous', 'serve without authentication (only for trials on trusted networks)')
+  .option('--tls-cert <file>', 'PEM certificate chain')
+  .option('--tls-key <file>', 'PEM private key')
+  .option('--tls-self-signed', 'serve HTTPS with a generated self-signed certificate')
+  .option('--upload-ttl <duration>', 'remove upload sessions idle this long (default 24h)')
+  .option('--no-fsync', 'do not fsync blobs and commits (faster; acknowledged pushes may be lost on power loss)')
+  .option('--max-manifest-bytes <n>', 'largest manifest accepted (default 4194304)')
+  .option('--workers <n>', 'worker processes (default 1)')
+  .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+  .action(async (flags: Record<string, unknown>) => {
+    const { config: file, fsync, ...rest } = flags;
+    // commander sets fsync=true by default for --no-fsync; only pass it on when the flag was given.
+    const config = loadConfig({ file: file as string | undefined, flags: { ...rest, ...(fsync === false ? { fsync: false } : {}) } });
+    await serve(config);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`wharf: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import { assertDigest, RegistryError } from '../registry/index.js';
+import type { OciCall } from './context.js';
+import { parseByteRange } from './http.js';
+
+export async function headBlob(call: OciCall): Promise<void> {
+  const { name, reference } = call.params;
+  assertDigest(reference);
+  const blob = await call.registry.blobs.stat(name, reference);
+  call.reply
+    .code(200)
+    .header('content-length', blob.size)
+    .header('content-type', 'application/octet-stream')
+    .header('docker-content-digest', blob.digest)
+    .header('accept-ranges', 'bytes')
+    .header('etag', `"${blob.digest}"`)
+    .send();
+}
+
+export async function getBlob(call: OciCall): Promise<void> {
+  const { name, reference } = call.params;
+  assertDigest(reference);
+  const blob = await call.registry.blobs.stat(name, reference);
+  const range = parseByteRange(call.request.headers.range, blob.size);
+  const reply = call.reply
+    .header('content-type', 'application/octet-stream')
+    .header('docker-content-digest', blob.digest)
+    .header('accept-ranges', 'bytes')
+    .header('etag', `"${blob.digest}"`)
+    .header('cache-control', 'max-age=31536000');
+  if (range === 'unsatisfiable') {
+    reply.header('content-range', `bytes */${blob.size}`);
+    throw new RegistryError('RANGE_INVALID', 'requested range not satisfiable', { size: blob.size });
+  }
+  if (blob.size === 0) {
+    reply.code(200).header('content-length', 0).send('');
+    return;
+  }
+  const stream = await call.registry.blobs.open(blob.digest, range ?? undefined);
+  if (range) {
+    reply
+      .code(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${blob.size}`)
+      .header('content-length', range.end - range.start + 1);
+  } else {
+    reply.code(200).header('content-length', blob.size);
+  }
+  return reply.send(stream);
+}
+
+export async function deleteBlob(call: OciCall): Promise<void> {
+  const { name, reference } = call.params;
+  assertDigest(reference);
+  await call.registry.blobs.unlink(name, reference);
+  call.reply.code(202).header('content-length', 0).send();
+}

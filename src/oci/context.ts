@@ -1,0 +1,17 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessControl, Principal } from '../access/index.js';
+import type { Registry } from '../registry/index.js';
+
+/** What a /v2/ handler gets: the parsed path, the caller, and the services. */
+export interface OciCall {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  /** Path parameters from the route pattern, already checked against the grammar. */
+  params: { name: string; reference: string };
+  query: Record<string, string | undefined>;
+  principal: Principal;
+  registry: Registry;
+  access: AccessControl;
+}
+
+export type OciHandler = (call: OciCall) => Promise<void>;

@@ -1,0 +1,30 @@
+// The one place domain errors become OCI error responses: `{"errors":[{code,message,detail}]}`.
+import type { ErrorCode } from '../registry/index.js';
+
+export const OCI_STATUS: Record<ErrorCode, number> = {
+  BLOB_UNKNOWN: 404,
+  BLOB_UPLOAD_INVALID: 400,
+  BLOB_UPLOAD_UNKNOWN: 404,
+  DIGEST_INVALID: 400,
+  MANIFEST_BLOB_UNKNOWN: 400,
+  MANIFEST_INVALID: 400,
+  MANIFEST_UNKNOWN: 404,
+  NAME_INVALID: 400,
+  NAME_UNKNOWN: 404,
+  SIZE_INVALID: 413,
+  TAG_INVALID: 400,
+  UNAUTHORIZED: 401,
+  DENIED: 403,
+  UNSUPPORTED: 405,
+  TOO_MANY_REQUESTS: 429,
+  RANGE_INVALID: 416,
+  PAGINATION_NUMBER_INVALID: 400,
+};
+
+export interface OciErrorBody {
+  errors: { code: string; message: string; detail?: unknown }[];
+}
+
+export function ociErrorBody(code: ErrorCode, message: string, detail?: unknown): OciErrorBody {
+  return { errors: [detail === undefined ? { code, message } : { code, message, detail }] };
+}

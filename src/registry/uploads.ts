@@ -1,0 +1,224 @@
+// Upload sessions: bytes stream into the store while being hashed, the acknowledged size is kept in
+// the database, and only a verified upload is committed (atomically) as a blob. A session survives
+// a restart: bytes past the acknowledged size are cut off and the hash is rebuilt from the store.
+import { randomUUID, type Hash } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { newHasher, parseDigest, UploadNotFound } from '../storage/index.js';
+import { RegistryError } from './errors.js';
+import type { RegistryContext } from './context.js';
+import type { RepositoryService } from './repositories.js';
+
+export interface UploadState {
+  id: string;
+  repository: string;
+  /** Bytes received and acknowledged so far. */
+  size: number;
+}
+
+export interface ChunkOptions {
+  /** Start offset the client claims (Content-Range); must equal the current size. */
+  start?: number;
+  /** Exact number of bytes the client announced (Content-Length or the Content-Range span). */
+  length?: number;
+}
+
+/** Running sha256 of an upload, valid while `offset` equals the acknowledged size. */
+interface RunningHash {
+  hash: Hash;
+  offset: number;
+}
+
+class CountingHasher extends Transform {
+  bytes = 0;
+  constructor(private readonly hash: Hash | null) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.hash?.update(chunk);
+    done(null, chunk);
+  }
+}
+
+function unknownUpload(id: string): RegistryError {
+  return new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', { uuid: id });
+}
+
+export class UploadService {
+  private readonly hashes = new Map<string, RunningHash>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly ctx: RegistryContext,
+    private readonly repositories: RepositoryService,
+  ) {}
+
+  get minChunkLength(): number {
+    return this.ctx.store.minChunkLength;
+  }
+
+  /** Serialises work on one session inside this process; the DB guards across processes. */
+  private async withLock<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(work);
+    this.locks.set(id, current);
+    try {
+      return await current;
+    } finally {
+      if (this.locks.get(id) === current) this.locks.delete(id);
+    }
+  }
+
+  async start(repository: string): Promise<UploadState> {
+    await this.repositories.ensureForPush(repository);
+    const id = randomUUID();
+    await this.ctx.store.createUpload(id);
+    const now = this.ctx.now();
+    await this.ctx.db.insertInto('uploads').values({ id, repository, size: 0, created_at: now, updated_at: now }).execute();
+    this.hashes.set(id, { hash: newHasher('sha256'), offset: 0 });
+    return { id, repository, size: 0 };
+  }
+
+  async status(repository: string, id: string): Promise<UploadState> {
+    const row = await this.ctx.db
+      .selectFrom('uploads')
+      .select(['id', 'repository', 'size'])
+      .where('id', '=', id)
+      .where('repository', '=', repository)
+      .executeTakeFirst();
+    if (!row) throw unknownUpload(id);
+    return { id: row.id, repository: row.repository, size: Number(row.size) };
+  }
+
+  async append(repository: string, id: string, body: Readable, chunk: ChunkOptions): Promise<UploadState> {
+    return this.withLock(id, () => this.appendLocked(repository, id, body, chunk));
+  }
+
+  private async appendLocked(repository: string, id: string, body: Readable, chunk: ChunkOptions): Promise<UploadState> {
+    const state = await this.status(repository, id);
+    if (chunk.start !== undefined && chunk.start !== state.size) {
+      // Drain nothing: the request is refused before a byte is read.
+      throw new RegistryError('RANGE_INVALID', `chunk starts at ${chunk.start} but the upload has ${state.size} bytes`, {
+        uploadedBytes: state.size,
+      });
+    }
+    const stored = await this.ctx.store.uploadSize(id);
+    if (stored === null) throw unknownUpload(id);
+    if (stored !== state.size) await this.ctx.store.truncateUpload(id, state.size);
+
+    const running = this.hashes.get(id);
+    const hash = running && running.offset === state.size ? running.hash : null;
+    this.hashes.delete(id);
+    const counter = new CountingHasher(hash);
+    let newSize: number;
+    try {
+      const written = this.ctx.store.appendUpload(id, state.size, counter);
+      await Promise.all([pipeline(body, counter), written]);
+      newSize = await written;
+    } catch (error) {
+      await this.ctx.store.truncateUpload(id, state.size).catch(() => undefined);
+      if (error instanceof UploadNotFound) throw unknownUpload(id);
+      throw new RegistryError('BLOB_UPLOAD_INVALID', 'upload body was interrupted', { uuid: id, cause: String(error) });
+    }
+    if (chunk.length !== undefined && counter.bytes !== chunk.length) {
+      await this.ctx.store.truncateUpload(id, state.size);
+      throw new RegistryError('BLOB_UPLOAD_INVALID', `expected ${chunk.length} bytes, received ${counter.bytes}`, { uuid: id });
+    }
+    if (newSize !== state.size + counter.bytes) {
+      await this.ctx.store.truncateUpload(id, state.size);
+      throw new RegistryError('BLOB_UPLOAD_INVALID', 'upload size changed concurrently', { uuid: id });
+    }
+    const updated = await this.ctx.db
+      .updateTable('uploads')
+      .set({ size: newSize, updated_at: this.ctx.now() })
+      .where('id', '=', id)
+      .where('size', '=', state.size)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw unknownUpload(id);
+    if (hash) this.hashes.set(id, { hash, offset: newSize });
+    return { ...state, size: newSize };
+  }
+
+  /** Appends an optional last chunk, verifies the digest and commits the blob. */
+  async complete(repository: string, id: string, digest: string, body: Readable | null, chunk: ChunkOptions): Promise<{ digest: string; size: number }> {
+    return this.withLock(id, async () => {
+      const parsed = parseDigest(digest);
+      if (!parsed) throw new RegistryError('DIGEST_INVALID', 'invalid digest', { digest });
+      const state = body ? await this.appendLocked(repository, id, body, chunk) : await this.status(repository, id);
+      const actual = await this.digestOf(id, state.size, parsed.algorithm);
+      if (actual !== digest) {
+        await this.discard(id);
+        throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest, actual });
+      }
+      const existing = await this.ctx.store.stat(digest);
+      if (existing) await this.ctx.store.deleteUpload(id);
+      else await this.ctx.store.commitUpload(id, digest);
+      const now = this.ctx.now();
+      await this.ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('blobs')
+          .values({ digest, size: state.size, created_at: now })
+          .onConflict((oc) => oc.column('digest').doNothing())
+          .execute();
+        await trx
+          .insertInto('repository_blobs')
+          .values({ repository, digest, created_at: now })
+          .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
+          .execute();
+        await trx.deleteFrom('uploads').where('id', '=', id).execute();
+      });
+      this.hashes.delete(id);
+      return { digest, size: state.size };
+    });
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    await this.withLock(id, async () => {
+      await this.status(repository, id);
+      await this.discard(id);
+    });
+  }
+
+  private async discard(id: string): Promise<void> {
+    this.hashes.delete(id);
+    await this.ctx.db.deleteFrom('uploads').where('id', '=', id).execute();
+    await this.ctx.store.deleteUpload(id);
+  }
+
+  private async digestOf(id: string, size: number, algorithm: 'sha256' | 'sha512'): Promise<string> {
+    const running = this.hashes.get(id);
+    if (algorithm === 'sha256' && running && running.offset === size) {
+      this.hashes.delete(id);
+      return `sha256:${running.hash.digest('hex')}`;
+    }
+    // After a restart, on another node, or for sha512: hash what the store holds.
+    const hash = newHasher(algorithm);
+    const counter = new CountingHasher(hash);
+    await pipeline(await this.ctx.store.readUpload(id), counter, async function* (source) {
+      for await (const _ of source) void _;
+    });
+    if (counter.bytes !== size) throw new RegistryError('BLOB_UPLOAD_INVALID', 'stored upload is shorter than acknowledged', { uuid: id });
+    return `${algorithm}:${hash.digest('hex')}`;
+  }
+
+  /**
+   * Removes sessions idle for longer than `ttlMs`, and upload files with no session (left by a
+   * crash between creating the file and recording it) once they are as old.
+   */
+  async expire(ttlMs: number): Promise<number> {
+    const cutoff = this.ctx.now() - ttlMs;
+    const stale = await this.ctx.db.selectFrom('uploads').select('id').where('updated_at', '<', cutoff).execute();
+    for (const { id } of stale) await this.withLock(id, () => this.discard(id));
+    let orphans = 0;
+    for await (const upload of this.ctx.store.listUploads()) {
+      if (upload.modifiedAt.getTime() >= cutoff) continue;
+      const row = await this.ctx.db.selectFrom('uploads').select('id').where('id', '=', upload.id).executeTakeFirst();
+      if (!row) {
+        await this.ctx.store.deleteUpload(upload.id);
+        orphans++;
+      }
+    }
+    return stale.length + orphans;
+  }
+}

@@ -1,0 +1,62 @@
+// Opens everything a node needs from its configuration: metadata, blob store, access control and
+// the registry services. Used by `serve` and by the offline commands alike.
+import { mkdir } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { AccessKeyBasicAuth, AccessKeyStore, AnonymousAccess, MasterKey, type AccessControl } from '../access/index.js';
+import { openSqlite, type MetaDatabase } from '../meta/index.js';
+import { createRegistry, type Registry } from '../registry/index.js';
+import { FilesystemBlobStore, type BlobStore } from '../storage/index.js';
+
+export interface Runtime {
+  config: Config;
+  meta: MetaDatabase;
+  store: BlobStore;
+  registry: Registry;
+  access: AccessControl;
+  keys: AccessKeyStore;
+  registryId: string;
+  close(): Promise<void>;
+}
+
+async function openMeta(config: Config): Promise<MetaDatabase> {
+  if (config.database && !config.database.startsWith('sqlite:')) {
+    throw new Error(`database ${config.database.split(':')[0]}: is not supported yet; omit --database to use SQLite in the data directory`);
+  }
+  const path = config.database ? config.database.replace(/^sqlite:(\/\/)?/, '') : join(config.dataDir, 'wharf.db');
+  return openSqlite({ path, synchronous: config.fsync ? 'FULL' : 'NORMAL' });
+}
+
+/** The registry id is chosen once (or taken from config) and kept, so ARNs never change. */
+async function settleRegistryId(meta: MetaDatabase, configured: string | undefined): Promise<string> {
+  const existing = await meta.db.selectFrom('settings').select('value').where('key', '=', 'registry_id').executeTakeFirst();
+  if (existing) return configured ?? existing.value;
+  const generated = configured ?? String(randomInt(1, 10)) + Array.from({ length: 11 }, () => randomInt(10)).join('');
+  await meta.db
+    .insertInto('settings')
+    .values({ key: 'registry_id', value: generated })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const settled = await meta.db.selectFrom('settings').select('value').where('key', '=', 'registry_id').executeTakeFirstOrThrow();
+  return configured ?? settled.value;
+}
+
+export async function openRuntime(config: Config): Promise<Runtime> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const meta = await openMeta(config);
+  const store = new FilesystemBlobStore({ root: config.dataDir, fsync: config.fsync });
+  await store.init();
+  const registryId = await settleRegistryId(meta, config.registryId);
+  const master = await MasterKey.load(join(config.dataDir, 'master.key'), process.env.WHARF_MASTER_KEY);
+  const keys = new AccessKeyStore(meta.db, master);
+  const access = config.anonymous ? new AnonymousAccess() : new AccessKeyBasicAuth(keys);
+  const registry = createRegistry({
+    meta,
+    store,
+    createOnPush: config.createOnPush,
+    maxManifestBytes: config.maxManifestBytes,
+    manifestCacheEntries: config.manifestCacheEntries,
+  });
+  return { config, meta, store, registry, access, keys, registryId, close: () => meta.close() };
+}

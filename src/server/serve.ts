@@ -1,0 +1,142 @@
+// `wharf serve`: one process, or a primary that prepares the data directory and forks workers that
+// share the listening socket. Shutdown is graceful: stop accepting, let in-flight requests finish
+// (bounded by shutdownTimeout), then close the database. Upload sessions live in the database and
+// the store, so they survive a restart.
+import cluster from 'node:cluster';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import { bootstrapAdmin } from '../access/index.js';
+import { buildApp } from './app.js';
+import { openRuntime } from './runtime.js';
+import { loadTls } from './tls.js';
+
+function splitListen(listen: string): { host: string; port: number } {
+  const colon = listen.lastIndexOf(':');
+  return { host: listen.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(listen.slice(colon + 1)) };
+}
+
+function baseUrl(tls: boolean, host: string, port: number): string {
+  const shown = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return `${tls ? 'https' : 'http'}://${shown}:${port}`;
+}
+
+/** Runs once per data directory before any worker listens: migrations, ids, the admin key. */
+async function prepare(config: Config, logger: Logger, endpoint: string): Promise<void> {
+  const runtime = await openRuntime(config);
+  try {
+    const file = join(config.dataDir, 'admin-credentials.json');
+    const result = await bootstrapAdmin(runtime.keys, file, { region: config.region, registryId: runtime.registryId, endpoint });
+    if (result.created) logger.info({ accessKeyId: result.accessKeyId, file }, 'created administrator access key');
+  } finally {
+    await runtime.close();
+  }
+}
+
+function printBanner(config: Config, url: string): void {
+  const host = new URL(url).host;
+  const creds = join(config.dataDir, 'admin-credentials.json');
+  const lines = [
+    `Wharf is listening on ${url}`,
+    config.anonymous
+      ? '  Authentication is OFF (--anonymous): anyone who can reach this port can push and pull.'
+      : `  Log in with the administrator key in ${creds}:\n` +
+        `    node -p "require('${creds}').secretAccessKey" | podman login --username "$(node -p "require('${creds}').accessKeyId")" --password-stdin ${host}`,
+    `  Health: ${url}/healthz  Readiness: ${url}/readyz`,
+  ];
+  process.stderr.write(lines.join('\n') + '\n');
+}
+
+async function runWorker(config: Config, logger: Logger, sweepUploads: boolean): Promise<void> {
+  const { host, port } = splitListen(config.listen);
+  const tls = await loadTls({ certFile: config.tlsCert, keyFile: config.tlsKey, selfSigned: config.tlsSelfSigned, dataDir: config.dataDir, host });
+  const runtime = await openRuntime(config);
+  let closing = false;
+  const app = await buildApp({ runtime, logger, tls, isClosing: () => closing });
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = baseUrl(tls !== null, host, boundPort);
+  if (!cluster.isWorker) {
+    logger.info({ url }, 'listening');
+    printBanner(config, url);
+  }
+
+  const sweepEvery = Math.max(250, Math.min(config.uploadTtl / 2, 600_000));
+  const sweeper = sweepUploads
+    ? setInterval(() => {
+        runtime.registry.uploads
+          .expire(config.uploadTtl)
+          .then((removed) => removed > 0 && logger.info({ removed }, 'expired abandoned uploads'))
+          .catch((error: unknown) => logger.error({ err: error }, 'upload expiry failed'));
+      }, sweepEvery)
+    : null;
+  sweeper?.unref();
+
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    if (sweeper) clearInterval(sweeper);
+    const deadline = setTimeout(() => {
+      logger.warn('shutdown timeout reached; exiting with requests still open');
+      process.exit(1);
+    }, config.shutdownTimeout);
+    deadline.unref();
+    await app.close();
+    await runtime.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+export async function serve(config: Config): Promise<void> {
+  const logger = pino({ level: config.logLevel, base: { pid: process.pid } });
+  const { host, port } = splitListen(config.listen);
+  const endpoint = baseUrl(Boolean(config.tlsCert || config.tlsSelfSigned), host, port);
+
+  if (cluster.isWorker) {
+    await runWorker(config, logger, process.env.WHARF_WORKER_INDEX === '0');
+    return;
+  }
+  await prepare(config, logger, endpoint);
+  if (config.workers <= 1) {
+    await runWorker(config, logger, true);
+    return;
+  }
+  await runPrimary(config, logger);
+}
+
+async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  let stopping = false;
+  let announced = false;
+  const fork = (index: number) => {
+    const worker = cluster.fork({ WHARF_WORKER_INDEX: String(index) });
+    worker.on('exit', (code, signal) => {
+      if (stopping) return;
+      logger.error({ worker: index, code, signal }, 'worker died; starting a new one');
+      fork(index);
+    });
+  };
+  cluster.on('listening', (_worker, address) => {
+    if (announced) return;
+    announced = true;
+    const url = baseUrl(Boolean(config.tlsCert || config.tlsSelfSigned), splitListen(config.listen).host, address.port);
+    logger.info({ url, workers: config.workers }, 'listening');
+    printBanner(config, url);
+  });
+  for (let i = 0; i < config.workers; i++) fork(i);
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,200 @@
+// BlobStore on a local directory. Commit is a rename within one filesystem, so it is atomic; with
+// `fsync` on, bytes and directory entries reach the disk before a commit or append is acknowledged.
+import { constants as fsConstants } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { parseDigest } from './digest.js';
+import { BlobNotFound, UploadNotFound, type BlobStore, type ByteRange, type UploadInfo } from './blob-store.js';
+
+const UPLOAD_ID_RE = /^[A-Za-z0-9-]{1,64}$/;
+const READ_CHUNK = 1024 * 1024;
+
+export interface FilesystemOptions {
+  root: string;
+  fsync: boolean;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+export class FilesystemBlobStore implements BlobStore {
+  readonly minChunkLength = 0;
+  private readonly blobsDir: string;
+  private readonly uploadsDir: string;
+
+  constructor(private readonly options: FilesystemOptions) {
+    this.blobsDir = join(options.root, 'blobs');
+    this.uploadsDir = join(options.root, 'uploads');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.blobsDir, { recursive: true });
+    await mkdir(this.uploadsDir, { recursive: true });
+  }
+
+  /** The only place a digest becomes a path; parseDigest admits nothing but `alg:hex`. */
+  private blobPath(digest: string): string {
+    const parsed = parseDigest(digest);
+    if (!parsed) throw new Error(`refusing non-digest storage key ${JSON.stringify(digest)}`);
+    return join(this.blobsDir, parsed.algorithm, parsed.hex.slice(0, 2), parsed.hex);
+  }
+
+  private uploadPath(id: string): string {
+    if (!UPLOAD_ID_RE.test(id)) throw new Error(`refusing upload id ${JSON.stringify(id)}`);
+    return join(this.uploadsDir, id);
+  }
+
+  async stat(digest: string): Promise<{ size: number } | null> {
+    try {
+      const info = await stat(this.blobPath(digest));
+      return { size: info.size };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async read(digest: string, range?: ByteRange): Promise<Readable> {
+    const path = this.blobPath(digest);
+    // Open first so a missing blob is an error here, not a late stream error mid-response.
+    let handle;
+    try {
+      handle = await open(path, fsConstants.O_RDONLY);
+    } catch (error) {
+      if (isNotFound(error)) throw new BlobNotFound(digest);
+      throw error;
+    }
+    return handle.createReadStream({
+      highWaterMark: READ_CHUNK,
+      ...(range ? { start: range.start, end: range.end } : {}),
+    });
+  }
+
+  async delete(digest: string): Promise<void> {
+    await rm(this.blobPath(digest), { force: true });
+  }
+
+  async *list(): AsyncIterable<string> {
+    for (const algorithm of await readdirOrEmpty(this.blobsDir)) {
+      for (const prefix of await readdirOrEmpty(join(this.blobsDir, algorithm))) {
+        for (const hex of await readdirOrEmpty(join(this.blobsDir, algorithm, prefix))) {
+          const digest = `${algorithm}:${hex}`;
+          if (parseDigest(digest)) yield digest;
+        }
+      }
+    }
+  }
+
+  async createUpload(id: string): Promise<void> {
+    const handle = await open(this.uploadPath(id), 'wx');
+    await handle.close();
+  }
+
+  async appendUpload(id: string, offset: number, body: Readable): Promise<number> {
+    const path = this.uploadPath(id);
+    let handle;
+    try {
+      handle = await open(path, 'r+');
+    } catch (error) {
+      if (isNotFound(error)) throw new UploadNotFound(id);
+      throw error;
+    }
+    try {
+      let position = offset;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        // Positional writes: a retried or concurrent request can never append past `offset` + its bytes.
+        let written = 0;
+        while (written < chunk.length) {
+          const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, position + written);
+          written += bytesWritten;
+        }
+        position += chunk.length;
+      }
+      if (this.options.fsync) await handle.datasync();
+      const { size } = await handle.stat();
+      return size;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async uploadSize(id: string): Promise<number | null> {
+    try {
+      return (await stat(this.uploadPath(id))).size;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async truncateUpload(id: string, size: number): Promise<void> {
+    try {
+      await truncate(this.uploadPath(id), size);
+    } catch (error) {
+      if (isNotFound(error)) throw new UploadNotFound(id);
+      throw error;
+    }
+  }
+
+  async readUpload(id: string): Promise<Readable> {
+    const path = this.uploadPath(id);
+    let handle;
+    try {
+      handle = await open(path, fsConstants.O_RDONLY);
+    } catch (error) {
+      if (isNotFound(error)) throw new UploadNotFound(id);
+      throw error;
+    }
+    return handle.createReadStream({ highWaterMark: READ_CHUNK });
+  }
+
+  async commitUpload(id: string, digest: string): Promise<void> {
+    const from = this.uploadPath(id);
+    const to = this.blobPath(digest);
+    const dir = join(to, '..');
+    await mkdir(dir, { recursive: true });
+    try {
+      await rename(from, to);
+    } catch (error) {
+      if (isNotFound(error)) throw new UploadNotFound(id);
+      throw error;
+    }
+    if (this.options.fsync) await syncDirectory(dir);
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await rm(this.uploadPath(id), { force: true });
+  }
+
+  async *listUploads(): AsyncIterable<UploadInfo> {
+    for (const id of await readdirOrEmpty(this.uploadsDir)) {
+      if (!UPLOAD_ID_RE.test(id)) continue;
+      try {
+        const info = await stat(join(this.uploadsDir, id));
+        yield { id, size: info.size, modifiedAt: info.mtime };
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, fsConstants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
