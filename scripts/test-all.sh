@@ -3,6 +3,8 @@
 # suite on the machine's Node (20) and the unit + integration suites on Node 24 LTS too.
 # Usage: bash scripts/test-all.sh      (as root on Debian 12; CI runs exactly this)
 set -euo pipefail
+# better-sqlite3 builds from source: never try to download a prebuilt binary.
+export npm_config_build_from_source=true
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 

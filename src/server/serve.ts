@@ -33,6 +33,11 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
   }
 }
 
+/** Always written, whatever the log level: scripts and tests wait for this line. */
+function announceListening(logger: Logger, url: string, workers: number): void {
+  logger.child({}, { level: 'info' }).info({ url, workers }, 'listening');
+}
+
 function printBanner(config: Config, url: string): void {
   const host = new URL(url).host;
   const creds = join(config.dataDir, 'admin-credentials.json');
@@ -58,7 +63,7 @@ async function runWorker(config: Config, logger: Logger, sweepUploads: boolean):
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = baseUrl(tls !== null, host, boundPort);
   if (!cluster.isWorker) {
-    logger.info({ url }, 'listening');
+    announceListening(logger, url, 1);
     printBanner(config, url);
   }
 
@@ -124,7 +129,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     if (announced) return;
     announced = true;
     const url = baseUrl(Boolean(config.tlsCert || config.tlsSelfSigned), splitListen(config.listen).host, address.port);
-    logger.info({ url, workers: config.workers }, 'listening');
+    announceListening(logger, url, config.workers);
     printBanner(config, url);
   });
   for (let i = 0; i < config.workers; i++) fork(i);

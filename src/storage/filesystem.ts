@@ -1,6 +1,6 @@
 // BlobStore on a local directory. Commit is a rename within one filesystem, so it is atomic; with
 // `fsync` on, bytes and directory entries reach the disk before a commit or append is acknowledged.
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, createReadStream, open as openFd } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -57,19 +57,14 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   async read(digest: string, range?: ByteRange): Promise<Readable> {
-    const path = this.blobPath(digest);
-    // Open first so a missing blob is an error here, not a late stream error mid-response.
-    let handle;
-    try {
-      handle = await open(path, fsConstants.O_RDONLY);
-    } catch (error) {
-      if (isNotFound(error)) throw new BlobNotFound(digest);
-      throw error;
-    }
-    return handle.createReadStream({
-      highWaterMark: READ_CHUNK,
-      ...(range ? { start: range.start, end: range.end } : {}),
+    // Open first so a missing blob is an error here, not a late stream error mid-response. The
+    // callback API's fd stream reads measurably faster than FileHandle streams on this hot path.
+    const fd = await new Promise<number>((resolve, reject) =>
+      openFd(this.blobPath(digest), 'r', (error, opened) => (error ? reject(error) : resolve(opened))),
+    ).catch((error: unknown) => {
+      throw isNotFound(error) ? new BlobNotFound(digest) : error;
     });
+    return createReadStream('', { fd, autoClose: true, highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async delete(digest: string): Promise<void> {

@@ -48,13 +48,24 @@ export async function startWharf(options: StartOptions = {}): Promise<WharfProce
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`wharf did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`wharf did not start:\n${out}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /"msg":"listening"[^\n]*"url":"(https?:\/\/[^"]+)"/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
+      for (const line of out.split('\n')) {
+        if (!line.includes('"listening"')) continue;
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg === 'listening' && entry.url) {
+            clearTimeout(timer);
+            resolve(entry.url);
+            return;
+          }
+        } catch {
+          // a partial line: wait for the rest
+        }
       }
     };
     child.stdout!.on('data', onData);
