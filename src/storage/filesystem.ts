@@ -1,7 +1,7 @@
 // BlobStore on a local directory. Commit is a rename within one filesystem, so it is atomic; with
 // `fsync` on, bytes and directory entries reach the disk before a commit or append is acknowledged.
 import { constants as fsConstants, createReadStream, open as openFd } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseDigest } from './digest.js';
@@ -97,16 +97,7 @@ export class FilesystemBlobStore implements BlobStore {
       throw error;
     }
     try {
-      let position = offset;
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        // Positional writes: a retried or concurrent request can never append past `offset` + its bytes.
-        let written = 0;
-        while (written < chunk.length) {
-          const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, position + written);
-          written += bytesWritten;
-        }
-        position += chunk.length;
-      }
+      await writeCoalesced(handle, body, offset);
       if (this.options.fsync) await handle.datasync();
       const { size } = await handle.stat();
       return size;
@@ -191,5 +182,49 @@ async function syncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+const WRITE_BATCH = 1024 * 1024;
+
+/**
+ * Writes a stream at `offset` in ~1 MiB positional writev calls, with one batch being written
+ * while the next is gathered: socket chunks are small (16-64 KiB) and a syscall per chunk, waited
+ * for in turn, halves upload throughput. Memory stays bounded at two batches.
+ */
+async function writeCoalesced(handle: FileHandle, body: Readable, offset: number): Promise<void> {
+  let position = offset;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const buffers = batch;
+    const at = position;
+    const total = batchBytes;
+    batch = [];
+    batchBytes = 0;
+    position += total;
+    await inFlight;
+    inFlight = writeAllAt(handle, buffers, at, total);
+  };
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= WRITE_BATCH) await flush();
+    }
+    if (batchBytes > 0) await flush();
+  } finally {
+    await inFlight;
+  }
+}
+
+async function writeAllAt(handle: FileHandle, buffers: Buffer[], position: number, total: number): Promise<void> {
+  let { bytesWritten } = await handle.writev(buffers, position);
+  // Short writes are rare on local disks but legal: finish the remainder.
+  while (bytesWritten < total) {
+    const rest = Buffer.concat(buffers).subarray(bytesWritten);
+    const more = await handle.write(rest, 0, rest.length, position + bytesWritten);
+    bytesWritten += more.bytesWritten;
   }
 }
