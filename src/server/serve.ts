@@ -88,7 +88,10 @@ async function runWorker(config: Config, logger: Logger, sweepUploads: boolean):
       process.exit(1);
     }, config.shutdownTimeout);
     deadline.unref();
+    // Connections that finish their last request while we wait are closed as soon as they idle.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close();
+    clearInterval(reaper);
     await runtime.close();
     logger.info('stopped');
     process.exit(0);
