@@ -9,17 +9,29 @@ import { parseDuration } from './duration.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   try {
-    return parseDuration(v);
+    const ms = parseDuration(v);
+    if (!(ms > 0)) throw new Error('duration must be positive');
+    return ms;
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
     return z.NEVER;
   }
 });
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
-const int = z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number);
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0'])], { error: 'must be true or false' })
+  .transform((v) => v === true || v === 'true' || v === '1');
+const int = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number')])
+    .transform(Number)
+    .pipe(z.number().int('must be a whole number').min(min).max(max));
 
 export const ConfigSchema = z.object({
-  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'listen must be HOST:PORT').default('127.0.0.1:5000'),
+  listen: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'listen must be HOST:PORT')
+    .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'listen port must be at most 65535')
+    .default('127.0.0.1:5000'),
   dataDir: z.string().default('./data'),
   /** SQLite in dataDir when absent; `postgres://...` selects PostgreSQL (scale-out). */
   database: z.string().optional(),
@@ -35,13 +47,13 @@ export const ConfigSchema = z.object({
   uploadTtl: duration.default(24 * 3_600_000),
   /** fsync blobs and use SQLite synchronous=FULL, so acknowledged pushes survive power loss. */
   fsync: bool.default(true),
-  maxManifestBytes: int.default(4 * 1024 * 1024),
-  manifestCacheEntries: int.default(10_000),
+  maxManifestBytes: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+  manifestCacheEntries: int(0, 10_000_000).default(10_000),
   /** Create repositories on first push, as OCI clients expect. */
   createOnPush: bool.default(true),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Worker processes sharing the listening socket and the data directory. */
-  workers: int.default(1),
+  workers: int(1, 64).default(1),
   shutdownTimeout: duration.default(30_000),
 });
 

@@ -14,6 +14,7 @@ export interface Range {
  */
 export function parseByteRange(header: string | undefined, size: number): Range | null | 'unsatisfiable' {
   if (!header) return null;
+  if (size === 0) return 'unsatisfiable';
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return null;
   if (match[1] === '') {

@@ -42,5 +42,6 @@ export async function listReferrers(call: OciCall): Promise<void> {
   call.reply
     .code(200)
     .header('content-type', MediaTypes.ociIndex)
-    .send(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: result.manifests }));
+    // A Buffer, so no charset parameter is appended: the spec wants the bare media type.
+    .send(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: result.manifests })));
 }

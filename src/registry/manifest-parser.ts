@@ -117,7 +117,7 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
 
   if (kind === 'image') {
     const config = parseDescriptor(body.config, 'config');
-    const layers = parseDescriptorList(body.layers ?? [], 'layers');
+    const layers = parseDescriptorList(body.layers, 'layers');
     if (ownArtifactType !== null && mediaType !== MediaTypes.ociManifest) throw invalid('artifactType is only valid on OCI manifests');
     const required = [config, ...layers.filter((l) => !FOREIGN_LAYER_TYPES.has(l.mediaType) && !(l.urls?.length))];
     return {

@@ -206,6 +206,9 @@ async function writeCoalesced(handle: FileHandle, body: Readable, offset: number
     position += total;
     await inFlight;
     inFlight = writeAllAt(handle, buffers, at, total);
+    // Observed now so a failure (ENOSPC) is never an unhandled rejection while the next batch is
+    // gathered; it still surfaces at the next `await inFlight`.
+    inFlight.catch(() => undefined);
   };
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
