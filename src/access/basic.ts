@@ -1,8 +1,4 @@
-// Until IAM policies land, a registry with authentication on admits the holders of active access
-// keys, presented as HTTP Basic credentials, to everything. Anonymous mode admits everyone and is
-// only ever on when the operator asked for it.
-import type { AccessKeyStore } from './keys.js';
-import type { AccessControl, Principal } from './principal.js';
+import type { AccessControl, AuthenticationResult } from './principal.js';
 
 export function parseBasic(authorization: string | undefined): { user: string; password: string } | null {
   if (!authorization) return null;
@@ -14,26 +10,12 @@ export function parseBasic(authorization: string | undefined): { user: string; p
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-export class AccessKeyBasicAuth implements AccessControl {
-  readonly realm = 'wharf';
-  constructor(private readonly keys: AccessKeyStore) {}
-
-  async authenticate(authorization: string | undefined): Promise<Principal | null> {
-    const credentials = parseBasic(authorization);
-    if (!credentials || !/^AKIA[A-Z2-7]{16}$/.test(credentials.user)) return null;
-    const userName = await this.keys.verify(credentials.user, credentials.password);
-    return userName ? { kind: 'user', userName, accessKeyId: credentials.user } : null;
-  }
-
-  async authorize(principal: Principal): Promise<boolean> {
-    return principal.kind === 'user';
-  }
-}
-
+/** `--anonymous`: everyone may do everything. Only ever on when the operator asked for it. */
 export class AnonymousAccess implements AccessControl {
   readonly realm = 'wharf';
-  async authenticate(): Promise<Principal> {
-    return { kind: 'anonymous' };
+  readonly admitsAnonymous = true;
+  async authenticateBasic(): Promise<AuthenticationResult> {
+    return { ok: true, principal: { kind: 'anonymous', arn: '*' } };
   }
   async authorize(): Promise<boolean> {
     return true;

@@ -1,3 +1,2 @@
-export type { AccessControl, Action, Principal } from './principal.js';
-export { AccessKeyBasicAuth, AnonymousAccess, parseBasic } from './basic.js';
-export { AccessKeyStore, MasterKey, bootstrapAdmin, type AccessKey } from './keys.js';
+export type { AccessControl, Action, AuthenticationResult, Principal, RequestInfo } from './principal.js';
+export { AnonymousAccess, parseBasic } from './basic.js';

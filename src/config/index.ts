@@ -55,6 +55,15 @@ export const ConfigSchema = z.object({
   /** Worker processes sharing the listening socket and the data directory. */
   workers: int(1, 64).default(1),
   shutdownTimeout: duration.default(30_000),
+  /** Shortest sts:AssumeRole session (AWS: 900 s); lower it only for tests. */
+  stsMinSessionSeconds: int(1, 43200).default(900),
+  /** Failed authentications allowed per source address per minute before it is refused. */
+  authFailureLimit: int(1, 1_000_000).default(30),
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated). */
+  trustedProxies: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0))
+    .default([]),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

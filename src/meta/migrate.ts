@@ -3,6 +3,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './dialect.js';
 import * as initial from './migrations/0001_initial.js';
+import * as identity from './migrations/0002_identity.js';
 
 interface VersionedMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -10,6 +11,7 @@ interface VersionedMigration {
 
 const MIGRATIONS: Record<string, VersionedMigration> = {
   '0001_initial': initial,
+  '0002_identity': identity,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -8,9 +8,19 @@
 //                     pushed_at · last_pulled_at
 //   manifest_children (repository, manifest_digest, child_digest) PK · kind blob|manifest
 //   tags              (repository, name) PK · digest · updated_at
-//   uploads           id PK · repository · size (acknowledged bytes) · created_at · updated_at
+//   uploads           id PK · repository · size (acknowledged bytes) · digest (once verified) ·
+//                     created_at · updated_at
 //   settings          key PK · value                                 (registry id, region, ...)
 //   access_keys       access_key_id PK · user_name · secret_sealed · status · created_at
+//   users             name PK · user_id · path · created_at
+//   user_policies     (user_name, policy_name) PK · document          (inline identity policies)
+//   roles             name PK · role_id · path · trust_policy · max_session_seconds · created_at
+//   role_policies     (role_name, policy_name) PK · document
+//   role_sessions     access_key_id PK · role_name · session_name · secret_sealed ·
+//                     session_token · expires_at                     (sts:AssumeRole credentials)
+//   repositories      + policy (repository policy JSON) · resource_tags (JSON map)
+//   audit_log         id PK · at · request_id · principal_arn · action · resource · source_ip ·
+//                     decision                                       (every decision on a write)
 //
 // Times are epoch milliseconds (bigint). Text sorts byte-wise (SQLite BINARY; PostgreSQL columns
 // that are paginated use COLLATE "C"), which is the order OCI pagination needs.
@@ -19,6 +29,8 @@ import type { Generated } from 'kysely';
 export interface RepositoriesTable {
   name: string;
   created_at: number;
+  policy: string | null;
+  resource_tags: string | null;
 }
 
 export interface BlobsTable {
@@ -65,6 +77,7 @@ export interface UploadsTable {
   id: string;
   repository: string;
   size: number;
+  digest: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -82,6 +95,55 @@ export interface AccessKeysTable {
   created_at: number;
 }
 
+export interface UsersTable {
+  name: string;
+  user_id: string;
+  path: string;
+  created_at: number;
+}
+
+export interface UserPoliciesTable {
+  user_name: string;
+  policy_name: string;
+  document: string;
+}
+
+export interface RolesTable {
+  name: string;
+  role_id: string;
+  path: string;
+  trust_policy: string;
+  max_session_seconds: number;
+  created_at: number;
+}
+
+export interface RolePoliciesTable {
+  role_name: string;
+  policy_name: string;
+  document: string;
+}
+
+export interface RoleSessionsTable {
+  access_key_id: string;
+  role_name: string;
+  session_name: string;
+  secret_sealed: string;
+  session_token: string;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  request_id: string | null;
+  principal_arn: string;
+  action: string;
+  resource: string;
+  source_ip: string | null;
+  decision: string;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -92,7 +154,10 @@ export interface Database {
   uploads: UploadsTable;
   settings: SettingsTable;
   access_keys: AccessKeysTable;
+  users: UsersTable;
+  user_policies: UserPoliciesTable;
+  roles: RolesTable;
+  role_policies: RolePoliciesTable;
+  role_sessions: RoleSessionsTable;
+  audit_log: AuditLogTable;
 }
-
-/** Kept for tables that gain generated ids in later migrations. */
-export type { Generated };

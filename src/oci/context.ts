@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessControl, Principal } from '../access/index.js';
+import type { AccessControl, Principal, RequestInfo } from '../access/index.js';
 import type { Registry } from '../registry/index.js';
 
 /** What a /v2/ handler gets: the parsed path, the caller, and the services. */
@@ -10,6 +10,7 @@ export interface OciCall {
   params: { name: string; reference: string };
   query: Record<string, string | undefined>;
   principal: Principal;
+  info: RequestInfo;
   registry: Registry;
   access: AccessControl;
 }

@@ -27,7 +27,7 @@ export async function listCatalog(call: OciCall): Promise<void> {
   const page = await call.registry.repositories.list(n, call.query.last);
   const visible: string[] = [];
   for (const repository of page.names) {
-    if (await call.access.authorize(call.principal, 'ecr:DescribeRepositories', repository)) visible.push(repository);
+    if (await call.access.authorize(call.principal, 'ecr:DescribeRepositories', repository, call.info)) visible.push(repository);
   }
   if (page.more && page.names.length > 0) call.reply.header('link', nextLink('/v2/_catalog', n, page.names[page.names.length - 1]!));
   call.reply.code(200).send({ repositories: visible });

@@ -2,7 +2,7 @@
 // checks the grammar, authorizes, and hands over to the handler. Bodies are never parsed here;
 // handlers stream them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessControl } from '../access/index.js';
+import type { AccessControl, RequestInfo } from '../access/index.js';
 import { assertName, RegistryError, type Registry } from '../registry/index.js';
 import { OCI_STATUS, ociErrorBody } from './errors.js';
 import { matchRoute } from './routes.js';
@@ -42,11 +42,23 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
     if (match === null) throw new RegistryError('NAME_UNKNOWN', 'no such endpoint', { path: pathname });
     if (match === 'method') throw new RegistryError('UNSUPPORTED', `method ${request.method} is not supported here`);
 
-    const principal = await access.authenticate(request.headers.authorization);
-    if (!principal) throw new RegistryError('UNAUTHORIZED', 'authentication required');
+    const info: RequestInfo = { sourceIp: request.ip, secureTransport: request.protocol === 'https', requestId: String(request.id) };
+    const authenticated = await access.authenticateBasic(request.headers.authorization, info);
+    if (!authenticated.ok) {
+      throw new RegistryError(authenticated.reason === 'throttled' ? 'TOO_MANY_REQUESTS' : 'UNAUTHORIZED', authenticated.message);
+    }
+    const { principal } = authenticated;
     const { route } = match;
     if (route.pattern.source.includes('(.+?)')) assertName(match.name);
-    if (route.action && !(await access.authorize(principal, route.action, match.name || null))) {
+    // Routes without an action (the version check, the catalog) need a known caller; that is where
+    // clients learn they must log in. Only a registry that admits anonymous callers to everything
+    // (--anonymous) answers them without credentials.
+    const allowed = route.action
+      ? await access.authorize(principal, route.action, match.name || null, info)
+      : principal.kind !== 'anonymous' || access.admitsAnonymous;
+    if (!allowed) {
+      // Anonymous callers are challenged (so clients send credentials); known ones are refused.
+      if (principal.kind === 'anonymous') throw new RegistryError('UNAUTHORIZED', 'authentication required');
       throw new RegistryError('DENIED', 'requested access to the resource is denied', { action: route.action });
     }
     request.log.debug({ route: route.id, repository: match.name }, 'oci route');
@@ -57,6 +69,7 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
       params: { name: match.name, reference: match.reference },
       query,
       principal,
+      info,
       registry,
       access,
     });

@@ -72,7 +72,7 @@ export async function startUpload(call: OciCall): Promise<void> {
 async function tryMount(call: OciCall, digest: string, from: string | undefined): Promise<boolean> {
   const candidates = from !== undefined ? [assertName(from)] : await call.registry.blobs.repositoriesHolding(digest);
   for (const source of candidates) {
-    if (!(await call.access.authorize(call.principal, 'ecr:GetDownloadUrlForLayer', source))) continue;
+    if (!(await call.access.authorize(call.principal, 'ecr:GetDownloadUrlForLayer', source, call.info))) continue;
     const linked = await call.registry.blobs.linkedDigests(source, [digest]);
     if (!linked.has(digest)) continue;
     await call.registry.repositories.ensureForPush(call.params.name);

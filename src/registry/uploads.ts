@@ -14,6 +14,8 @@ export interface UploadState {
   repository: string;
   /** Bytes received and acknowledged so far. */
   size: number;
+  /** Set once the upload was verified as this digest and its bytes are moving into the store. */
+  verifiedDigest: string | null;
 }
 
 export interface ChunkOptions {
@@ -77,18 +79,18 @@ export class UploadService {
     const now = this.ctx.now();
     await this.ctx.db.insertInto('uploads').values({ id, repository, size: 0, created_at: now, updated_at: now }).execute();
     this.hashes.set(id, { hash: newHasher('sha256'), offset: 0 });
-    return { id, repository, size: 0 };
+    return { id, repository, size: 0, verifiedDigest: null };
   }
 
   async status(repository: string, id: string): Promise<UploadState> {
     const row = await this.ctx.db
       .selectFrom('uploads')
-      .select(['id', 'repository', 'size'])
+      .select(['id', 'repository', 'size', 'digest'])
       .where('id', '=', id)
       .where('repository', '=', repository)
       .executeTakeFirst();
     if (!row) throw unknownUpload(id);
-    return { id: row.id, repository: row.repository, size: Number(row.size) };
+    return { id: row.id, repository: row.repository, size: Number(row.size), verifiedDigest: row.digest };
   }
 
   async append(repository: string, id: string, body: Readable, chunk: ChunkOptions): Promise<UploadState> {
@@ -145,32 +147,57 @@ export class UploadService {
     return this.withLock(id, async () => {
       const parsed = parseDigest(digest);
       if (!parsed) throw new RegistryError('DIGEST_INVALID', 'invalid digest', { digest });
-      const state = body ? await this.appendLocked(repository, id, body, chunk) : await this.status(repository, id);
+      const current = await this.status(repository, id);
+      if (current.verifiedDigest !== null && (await this.ctx.store.uploadSize(id)) === null) {
+        body?.resume(); // a retry may resend the last chunk, which was already counted
+        return this.finishInterruptedCommit(current, digest);
+      }
+      const state = body ? await this.appendLocked(repository, id, body, chunk) : current;
       const actual = await this.digestOf(id, state.size, parsed.algorithm);
       if (actual !== digest) {
         await this.discard(id);
         throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest, actual });
       }
+      await this.ctx.db.updateTable('uploads').set({ digest }).where('id', '=', id).execute();
       const existing = await this.ctx.store.stat(digest);
       if (existing) await this.ctx.store.deleteUpload(id);
       else await this.ctx.store.commitUpload(id, digest);
-      const now = this.ctx.now();
-      await this.ctx.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('blobs')
-          .values({ digest, size: state.size, created_at: now })
-          .onConflict((oc) => oc.column('digest').doNothing())
-          .execute();
-        await trx
-          .insertInto('repository_blobs')
-          .values({ repository, digest, created_at: now })
-          .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
-          .execute();
-        await trx.deleteFrom('uploads').where('id', '=', id).execute();
-      });
-      this.hashes.delete(id);
-      return { digest, size: state.size };
+      return this.recordBlob(state, digest);
     });
+  }
+
+  /**
+   * A previous attempt verified the upload and moved its bytes into the store, then the process
+   * died before the database commit. Only the digest verified then may be claimed now, so a retry
+   * can never link a different (someone else's) blob of the same size.
+   */
+  private async finishInterruptedCommit(state: UploadState, digest: string): Promise<{ digest: string; size: number }> {
+    const stored = await this.ctx.store.stat(digest);
+    if (state.verifiedDigest !== digest || !stored || stored.size !== state.size) {
+      await this.discard(state.id);
+      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload was lost; start a new upload', { uuid: state.id });
+    }
+    return this.recordBlob(state, digest);
+  }
+
+  private async recordBlob(state: UploadState, digest: string): Promise<{ digest: string; size: number }> {
+    const { id, repository } = state;
+    const now = this.ctx.now();
+    await this.ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('blobs')
+        .values({ digest, size: state.size, created_at: now })
+        .onConflict((oc) => oc.column('digest').doNothing())
+        .execute();
+      await trx
+        .insertInto('repository_blobs')
+        .values({ repository, digest, created_at: now })
+        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
+        .execute();
+      await trx.deleteFrom('uploads').where('id', '=', id).execute();
+    });
+    this.hashes.delete(id);
+    return { digest, size: state.size };
   }
 
   async cancel(repository: string, id: string): Promise<void> {
@@ -195,7 +222,10 @@ export class UploadService {
     // After a restart, on another node, or for sha512: hash what the store holds.
     const hash = newHasher(algorithm);
     const counter = new CountingHasher(hash);
-    await pipeline(await this.ctx.store.readUpload(id), counter, async function* (source) {
+    const stored = await this.ctx.store.readUpload(id).catch((error: unknown) => {
+      throw error instanceof UploadNotFound ? unknownUpload(id) : error;
+    });
+    await pipeline(stored, counter, async function* (source) {
       for await (const _ of source) void _;
     });
     if (counter.bytes !== size) throw new RegistryError('BLOB_UPLOAD_INVALID', 'stored upload is shorter than acknowledged', { uuid: id });

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
+import { awsPlugin } from '../aws/plugin.js';
 import { ociPlugin, sendOciError } from '../oci/plugin.js';
 import { RegistryError } from '../registry/index.js';
 import type { Runtime } from './runtime.js';
@@ -44,6 +45,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     connectionTimeout: 120_000,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    // request.ip is the peer address unless a trusted proxy vouches for another (aws:SourceIp).
+    ...(runtime.config.trustedProxies.length > 0 ? { trustProxy: runtime.config.trustedProxies } : {}),
     forceCloseConnections: 'idle',
   };
   // Fastify's typings split HTTP and HTTPS servers; the routes below are the same for both.
@@ -96,5 +99,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   await app.register(ociPlugin, { registry: runtime.registry, access: runtime.access });
+  await app.register(awsPlugin, { runtime });
   return app;
 }

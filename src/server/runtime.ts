@@ -4,10 +4,19 @@ import { mkdir } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
-import { AccessKeyBasicAuth, AccessKeyStore, AnonymousAccess, MasterKey, type AccessControl } from '../access/index.js';
+import { AnonymousAccess, type AccessControl } from '../access/index.js';
+import { AccessKeyStore, Directory, FailureLimiter, IamAccessControl, LoginTokens, MasterKey, RoleSessions } from '../iam/index.js';
 import { openSqlite, type MetaDatabase } from '../meta/index.js';
 import { createRegistry, type Registry } from '../registry/index.js';
 import { FilesystemBlobStore, type BlobStore } from '../storage/index.js';
+
+export interface IamServices {
+  directory: Directory;
+  keys: AccessKeyStore;
+  sessions: RoleSessions;
+  tokens: LoginTokens;
+  control: IamAccessControl;
+}
 
 export interface Runtime {
   config: Config;
@@ -15,7 +24,7 @@ export interface Runtime {
   store: BlobStore;
   registry: Registry;
   access: AccessControl;
-  keys: AccessKeyStore;
+  iam: IamServices;
   registryId: string;
   close(): Promise<void>;
 }
@@ -49,8 +58,21 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   await store.init();
   const registryId = await settleRegistryId(meta, config.registryId);
   const master = await MasterKey.load(join(config.dataDir, 'master.key'), process.env.WHARF_MASTER_KEY);
+  const directory = new Directory(meta.db, registryId);
   const keys = new AccessKeyStore(meta.db, master);
-  const access = config.anonymous ? new AnonymousAccess() : new AccessKeyBasicAuth(keys);
+  const sessions = new RoleSessions(meta.db, master);
+  const tokens = new LoginTokens(master.derive('login-token-v1'));
+  const control = new IamAccessControl({
+    db: meta.db,
+    directory,
+    keys,
+    sessions,
+    tokens,
+    limiter: new FailureLimiter(config.authFailureLimit, 60_000),
+    accountId: registryId,
+    region: config.region,
+  });
+  const access = config.anonymous ? new AnonymousAccess() : control;
   const registry = createRegistry({
     meta,
     store,
@@ -58,5 +80,5 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     maxManifestBytes: config.maxManifestBytes,
     manifestCacheEntries: config.manifestCacheEntries,
   });
-  return { config, meta, store, registry, access, keys, registryId, close: () => meta.close() };
+  return { config, meta, store, registry, access, iam: { directory, keys, sessions, tokens, control }, registryId, close: () => meta.close() };
 }

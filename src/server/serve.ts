@@ -6,7 +6,7 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/index.js';
-import { bootstrapAdmin } from '../access/index.js';
+import { bootstrapAdmin } from '../iam/index.js';
 import { buildApp } from './app.js';
 import { openRuntime } from './runtime.js';
 import { loadTls } from './tls.js';
@@ -26,7 +26,7 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
   const runtime = await openRuntime(config);
   try {
     const file = join(config.dataDir, 'admin-credentials.json');
-    const result = await bootstrapAdmin(runtime.keys, file, { region: config.region, registryId: runtime.registryId, endpoint });
+    const result = await bootstrapAdmin(runtime.iam.directory, runtime.iam.keys, file, { region: config.region, registryId: runtime.registryId, endpoint });
     if (result.created) logger.info({ accessKeyId: result.accessKeyId, file }, 'created administrator access key');
   } finally {
     await runtime.close();
@@ -74,6 +74,7 @@ async function runWorker(config: Config, logger: Logger, sweepUploads: boolean):
           .expire(config.uploadTtl)
           .then((removed) => removed > 0 && logger.info({ removed }, 'expired abandoned uploads'))
           .catch((error: unknown) => logger.error({ err: error }, 'upload expiry failed'));
+        runtime.iam.sessions.sweep().catch((error: unknown) => logger.error({ err: error }, 'role session sweep failed'));
       }, sweepEvery)
     : null;
   sweeper?.unref();

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MasterKey, parseBasic } from '../../src/access/index.js';
+import { MasterKey, parseBasic } from '../../src/iam/index.js';
 
 let dir: string;
 

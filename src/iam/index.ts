@@ -1,0 +1,11 @@
+export { AccessKeyStore } from './access-keys.js';
+export { IamAccessControl, REGISTRY_POLICY_KEY, type ResolvedKey } from './authorizer.js';
+export { ADMIN_USER, bootstrapAdmin, type BootstrapResult } from './bootstrap.js';
+export { Directory, type Role, type User } from './directory.js';
+export { IamError, type IamErrorCode } from './errors.js';
+export { ACCESS_KEY_ID_RE, IAM_NAME_RE, assumedRoleArn, repositoryArn, roleArn, userArn } from './ids.js';
+export { MasterKey, MAX_KEYS_PER_USER, type AccessKey, type AccessKeyMetadata } from './keys.js';
+export { LOGIN_TOKEN_TTL_MS, LoginTokens } from './login-tokens.js';
+export { FailureLimiter } from './rate-limit.js';
+export { RoleSessions, type SessionCredentials } from './role-sessions.js';
+export { parseBasic } from '../access/index.js';
