@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from './config/index.js';
 import { serve } from './server/serve.js';
+import { adminCommand } from './cli/admin.js';
 
 const program = new Command()
   .name('wharf')
@@ -25,6 +26,9 @@ program
   .option('--no-fsync', 'do not fsync blobs and commits (faster; acknowledged pushes may be lost on power loss)')
   .option('--max-manifest-bytes <n>', 'largest manifest accepted (default 4194304)')
   .option('--workers <n>', 'worker processes (default 1)')
+  .option('--trusted-proxies <cidrs>', 'proxies whose X-Forwarded-For is believed (comma-separated)')
+  .option('--auth-failure-limit <n>', 'failed authentications per source address per minute (default 30)')
+  .option('--sts-min-session-seconds <n>', 'shortest AssumeRole session (default 900; lower only for tests)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .action(async (flags: Record<string, unknown>) => {
     const { config: file, fsync, ...rest } = flags;
@@ -32,6 +36,8 @@ program
     const config = loadConfig({ file: file as string | undefined, flags: { ...rest, ...(fsync === false ? { fsync: false } : {}) } });
     await serve(config);
   });
+
+program.addCommand(adminCommand());
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`wharf: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -25,7 +25,7 @@ export type Action =
   | 'ecr:DescribeRepositories';
 
 export type AuthenticationResult =
-  | { ok: true; principal: Principal }
+  | { ok: true; principal: Principal; /** Epoch ms after which the credential must be checked again. */ validUntil?: number }
   | { ok: false; reason: 'invalid' | 'expired' | 'throttled'; message: string };
 
 /**

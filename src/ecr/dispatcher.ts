@@ -52,6 +52,7 @@ export async function handleEcr(request: FastifyRequest, reply: FastifyReply, bo
       );
     }
     const output = await operation.handler({ input, principal: caller.principal, info: caller.info, runtime, endpoint: endpointOf(request) });
+    if (operation.changesAccess) runtime.iam.control.invalidate();
     request.log.info({ operation: name, principal: caller.principal.arn }, 'ecr operation');
     reply.code(200).header('content-type', CONTENT_TYPE).send(JSON.stringify(output));
   } catch (error) {

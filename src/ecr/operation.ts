@@ -21,4 +21,6 @@ export interface EcrOperation {
   /** Repository the permission applies to; null for registry-wide actions (resource `*`). */
   repository: (input: EcrInput) => string | null;
   handler: (call: EcrCall) => Promise<Record<string, unknown>>;
+  /** Changes who may do what (policies): cached decisions are dropped after it succeeds. */
+  changesAccess?: boolean;
 }

@@ -35,6 +35,7 @@ async function existingPolicy(call: EcrCall, name: string): Promise<string | nul
 const byRepositoryName = (input: Record<string, unknown>) => (typeof input.repositoryName === 'string' ? input.repositoryName : null);
 
 export const setRepositoryPolicy: EcrOperation = {
+  changesAccess: true,
   action: 'ecr:SetRepositoryPolicy',
   repository: byRepositoryName,
   handler: async (call) => {
@@ -70,6 +71,7 @@ export const getRepositoryPolicy: EcrOperation = {
 };
 
 export const deleteRepositoryPolicy: EcrOperation = {
+  changesAccess: true,
   action: 'ecr:DeleteRepositoryPolicy',
   repository: byRepositoryName,
   handler: async (call) => {
@@ -85,6 +87,7 @@ export const deleteRepositoryPolicy: EcrOperation = {
 };
 
 export const putRegistryPolicy: EcrOperation = {
+  changesAccess: true,
   action: 'ecr:PutRegistryPolicy',
   repository: () => null,
   handler: async (call) => {
@@ -105,6 +108,7 @@ export const getRegistryPolicy: EcrOperation = {
 };
 
 export const deleteRegistryPolicy: EcrOperation = {
+  changesAccess: true,
   action: 'ecr:DeleteRegistryPolicy',
   repository: () => null,
   handler: async (call) => {

@@ -52,6 +52,8 @@ export async function handleQuery(request: FastifyRequest, reply: FastifyReply, 
       }
     }
     const result = await operation.handler(call);
+    // Any IAM write may change who is who or what they may do.
+    if (service === 'iam' && !/^(Get|List)/.test(action)) runtime.iam.control.invalidate();
     request.log.info({ service, action, principal: caller.principal.arn }, 'query operation');
     reply.code(200).send(queryResponse(action, namespace, result, requestId));
   } catch (error) {

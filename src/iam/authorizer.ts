@@ -12,6 +12,7 @@ import type { LoginTokens } from './login-tokens.js';
 import { evaluate, parsePolicy, type PolicyDocument, type PolicyKind, type RequestContext } from './policy/index.js';
 import type { FailureLimiter } from './rate-limit.js';
 import type { RoleSessions } from './role-sessions.js';
+import { DecisionCache } from './decision-cache.js';
 
 /** What SigV4 verification needs to know about a key, and who it stands for. */
 export interface ResolvedKey {
@@ -33,8 +34,13 @@ export interface IamOptions {
   limiter: FailureLimiter;
   accountId: string;
   region: string;
+  /** Changes when another process commits to the database (see meta/database.ts). */
+  externalChangeCounter: () => number | null;
   now?: () => number;
 }
+
+/** How long a resolved credential or policy set may be reused without looking again. */
+const CACHE_TTL_MS = 2_000;
 
 export interface PolicyOverride {
   repositoryPolicy?: string | null;
@@ -48,9 +54,23 @@ export class IamAccessControl implements AccessControl {
   readonly admitsAnonymous = false;
   private readonly parsed = new Map<string, PolicyDocument>();
   private readonly now: () => number;
+  private readonly basicCache: DecisionCache<AuthenticationResult>;
+  private readonly identityCache: DecisionCache<PolicyDocument[]>;
+  private readonly resourceCache: DecisionCache<{ policies: PolicyDocument[]; tags: Record<string, string> }>;
 
   constructor(private readonly options: IamOptions) {
     this.now = options.now ?? Date.now;
+    const make = <V>() => new DecisionCache<V>(CACHE_TTL_MS, 10_000, options.externalChangeCounter, this.now);
+    this.basicCache = make();
+    this.identityCache = make();
+    this.resourceCache = make();
+  }
+
+  /** Called after any change to principals, keys or policies made through this process. */
+  invalidate(): void {
+    this.basicCache.invalidate();
+    this.identityCache.invalidate();
+    this.resourceCache.invalidate();
   }
 
   get failureLimiter(): FailureLimiter {
@@ -105,7 +125,9 @@ export class IamAccessControl implements AccessControl {
     if (this.options.limiter.isBlocked(info.sourceIp)) {
       return { ok: false, reason: 'throttled', message: 'too many failed authentication attempts; try again later' };
     }
-    const result = await this.checkBasic(authorization);
+    const cached = await this.basicCache.get(authorization, () => this.checkBasic(authorization), (r) => r.ok);
+    // Failures are not cached (each one counts against the limiter), and nothing outlives a token.
+    const result = cached.ok && cached.validUntil !== undefined && cached.validUntil <= this.now() ? await this.checkBasic(authorization) : cached;
     if (!result.ok) this.options.limiter.recordFailure(info.sourceIp);
     return result;
   }
@@ -121,7 +143,7 @@ export class IamAccessControl implements AccessControl {
       const resolved = await this.resolveKey(claim.accessKeyId);
       if (!resolved) return invalid;
       if (resolved.expired) return { ok: false, reason: 'expired', message: 'the session behind this token has expired' };
-      return { ok: true, principal: resolved.principal };
+      return { ok: true, principal: resolved.principal, validUntil: Math.min(claim.expiresAt, resolved.expiresAt ?? Infinity) };
     }
     // Documented option: a long-term access key id and secret as Basic credentials.
     if (!credentials.user.startsWith('AKIA')) return invalid;
@@ -143,13 +165,20 @@ export class IamAccessControl implements AccessControl {
 
   private async identityPolicies(principal: Principal): Promise<PolicyDocument[]> {
     if (principal.kind === 'anonymous') return [];
-    const texts = principal.kind === 'user'
-      ? await this.options.directory.userPolicyDocuments(principal.userName)
-      : await this.options.directory.rolePolicyDocuments(principal.roleName);
-    return texts.map((t) => this.policy(t, 'identity'));
+    return this.identityCache.get(principal.arn, async () => {
+      const texts = principal.kind === 'user'
+        ? await this.options.directory.userPolicyDocuments(principal.userName)
+        : await this.options.directory.rolePolicyDocuments(principal.roleName);
+      return texts.map((t) => this.policy(t, 'identity'));
+    });
   }
 
   private async resourcePolicies(repository: string | null, override?: PolicyOverride): Promise<{ policies: PolicyDocument[]; tags: Record<string, string> }> {
+    if (override) return this.loadResourcePolicies(repository, override);
+    return this.resourceCache.get(repository ?? '\u0000registry', () => this.loadResourcePolicies(repository));
+  }
+
+  private async loadResourcePolicies(repository: string | null, override?: PolicyOverride): Promise<{ policies: PolicyDocument[]; tags: Record<string, string> }> {
     const policies: PolicyDocument[] = [];
     let tags: Record<string, string> = {};
     if (repository !== null) {

@@ -71,6 +71,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     limiter: new FailureLimiter(config.authFailureLimit, 60_000),
     accountId: registryId,
     region: config.region,
+    externalChangeCounter: meta.externalChangeCounter,
   });
   const access = config.anonymous ? new AnonymousAccess() : control;
   const registry = createRegistry({

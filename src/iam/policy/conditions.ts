@@ -57,26 +57,20 @@ function matcherFor(op: ParsedOperator, policyValue: ConditionValue, resolve: Va
     case 'arn': {
       const glob = compilePolicyText(String(policyValue), resolve);
       if (glob === null) return null;
-      if (op.family === 'stringLike') return (c) => globMatches(glob, String(c), false);
+      if (op.family === 'stringLike') return (c) => globMatches(glob, String(c));
       if (op.family === 'arn') return (c) => arnMatches(glob, String(c));
       const text = globText(glob);
       if (op.family === 'string') return (c) => String(c) === text;
       const lower = text.toLowerCase();
       return (c) => String(c).toLowerCase() === lower;
     }
-    case 'numeric': {
-      const expected = readNumber(policyValue);
-      if (expected === undefined) return null;
-      return (c) => {
-        const actual = readNumber(c);
-        return actual !== undefined && compare(actual, expected, op.comparison);
-      };
-    }
+    case 'numeric':
     case 'date': {
-      const expected = readDate(policyValue);
+      const read = op.family === 'numeric' ? readNumber : readDate;
+      const expected = read(policyValue);
       if (expected === undefined) return null;
       return (c) => {
-        const actual = readDate(c);
+        const actual = read(c);
         return actual !== undefined && compare(actual, expected, op.comparison);
       };
     }

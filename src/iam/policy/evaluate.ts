@@ -55,7 +55,7 @@ function resolverFor(keys: ContextKeys): VariableResolver {
 function anyResourceMatches(patterns: readonly string[], resource: string, resolve: VariableResolver | null): boolean | null {
   const globs = patterns.map((p) => compilePolicyText(p, resolve));
   if (globs.includes(null)) return null;
-  return globs.some((glob) => globMatches(glob!, resource, false));
+  return globs.some((glob) => globMatches(glob!, resource));
 }
 
 interface Scope {

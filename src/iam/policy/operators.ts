@@ -4,6 +4,7 @@
  * one so the evaluator has a single rule for negation: the context value must match none of the
  * policy values.
  */
+import { memoize } from './memo.js';
 
 export type OperatorFamily =
   | 'string'
@@ -78,7 +79,7 @@ const SET_PREFIXES = [
 const IF_EXISTS = 'IfExists';
 
 /** Operator names are case-sensitive, as in IAM. */
-export function parseOperator(name: string): ParsedOperator | { error: string } {
+function parseOperatorName(name: string): ParsedOperator | { error: string } {
   let rest = name;
   let set: ParsedOperator['set'];
   for (const [prefix, kind] of SET_PREFIXES) {
@@ -102,3 +103,5 @@ export function parseOperator(name: string): ParsedOperator | { error: string } 
   }
   return { ...base, base: rest, ifExists, set };
 }
+
+export const parseOperator: (name: string) => Readonly<ParsedOperator> | { error: string } = memoize(parseOperatorName);

@@ -5,6 +5,7 @@
  * Each reader returns undefined for anything it does not accept.
  */
 import { BlockList, isIP } from 'node:net';
+import { memoize } from './memo.js';
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -64,22 +65,6 @@ export interface IpRange {
   list: BlockList;
 }
 
-/** An address or CIDR block, IPv4 or IPv6 ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7"). */
-export function readIpRange(value: unknown): IpRange | undefined {
-  if (typeof value !== 'string') return undefined;
-  // Building a BlockList costs more than the rest of an evaluation, and policies repeat the same
-  // few ranges on every request, so parsed ranges are memoised by their text (bounded; a range
-  // is never mutated after it is built, so sharing one is invisible to callers).
-  if (RANGES.has(value)) return RANGES.get(value);
-  const range = parseIpRange(value);
-  if (RANGES.size >= MAX_CACHED_RANGES) RANGES.clear();
-  RANGES.set(value, range);
-  return range;
-}
-
-const MAX_CACHED_RANGES = 1024;
-const RANGES = new Map<string, IpRange | undefined>();
-
 function parseIpRange(value: string): IpRange | undefined {
   const [address, prefixText, ...rest] = value.trim().split('/');
   if (address === undefined || rest.length > 0) return undefined;
@@ -93,6 +78,17 @@ function parseIpRange(value: string): IpRange | undefined {
   const list = new BlockList();
   list.addSubnet(address, prefix, family);
   return { family, list };
+}
+
+const cachedIpRange = memoize(parseIpRange);
+
+/**
+ * An address or CIDR block, IPv4 or IPv6 ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7").
+ * Memoised: building a BlockList costs more than the rest of an evaluation, and policies repeat
+ * the same few ranges on every request.
+ */
+export function readIpRange(value: unknown): IpRange | undefined {
+  return typeof value === 'string' ? cachedIpRange(value) : undefined;
 }
 
 /**

@@ -6,7 +6,7 @@
  * A variable whose key is absent or multi-valued, with no default, cannot be resolved; IAM then
  * treats the whole statement as not applying, which callers signal by the `null` result.
  */
-import { ANY_CHARACTER, ANY_SEQUENCE, literalGlob, type GlobToken } from './wildcard.js';
+import { pushLiteral, wildcardGlob, type Glob, type GlobToken } from './wildcard.js';
 
 /** Value of a single-valued context key, or undefined when absent or multi-valued. */
 export type VariableResolver = (key: string) => string | undefined;
@@ -63,25 +63,30 @@ function readReference(text: string, start: number): Reference | undefined {
  * Compiles policy text to a glob. With `resolve` null (variables disabled) `${...}` is literal.
  * Malformed references stay literal text. Returns null when a variable cannot be resolved.
  */
-export function compilePolicyText(text: string, resolve: VariableResolver | null): GlobToken[] | null {
+export function compilePolicyText(text: string, resolve: VariableResolver | null): Glob | null {
+  if (resolve === null || !text.includes('${')) return wildcardGlob(text);
   const out: GlobToken[] = [];
+  let literalStart = 0;
   let i = 0;
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (resolve !== null && ch === '$' && text[i + 1] === '{') {
-      const ref = readReference(text, i);
-      if (ref !== undefined) {
-        const value = ref.literal ?? resolve(ref.key!) ?? ref.fallback;
-        if (value === undefined) return null;
-        out.push(...literalGlob(value));
-        i = ref.end;
-        continue;
-      }
+  // Policy text between references: its own `*` and `?` are wildcards.
+  const flush = (end: number): void => {
+    for (const token of wildcardGlob(text.slice(literalStart, end))) {
+      if (typeof token === 'string') pushLiteral(out, token);
+      else out.push(token);
     }
-    const cp = text.codePointAt(i)!;
-    const char = String.fromCodePoint(cp);
-    out.push(char === '*' ? ANY_SEQUENCE : char === '?' ? ANY_CHARACTER : char);
-    i += char.length;
+  };
+  while (i < text.length) {
+    const ref = text[i] === '$' && text[i + 1] === '{' ? readReference(text, i) : undefined;
+    if (ref === undefined) {
+      i++;
+      continue;
+    }
+    const value = ref.literal ?? resolve(ref.key!) ?? ref.fallback;
+    if (value === undefined) return null;
+    flush(i);
+    pushLiteral(out, value);
+    i = literalStart = ref.end;
   }
+  flush(text.length);
   return out;
 }

@@ -8,59 +8,94 @@
  * pattern length x value length steps, never exponential (no regular expressions, so a hostile
  * pattern cannot cause catastrophic backtracking).
  */
+import { memoize } from './memo.js';
 
 export const ANY_SEQUENCE: unique symbol = Symbol('*');
 export const ANY_CHARACTER: unique symbol = Symbol('?');
 
-/** One code point of literal text, or a wildcard. */
+/** A non-empty run of literal text, or a wildcard. */
 export type GlobToken = string | typeof ANY_SEQUENCE | typeof ANY_CHARACTER;
 export type Glob = readonly GlobToken[];
 
-/** Literal text: every character, `*` and `?` included, matches only itself. */
-export function literalGlob(text: string): GlobToken[] {
-  return Array.from(text);
+/** Appends literal text, merging it into a preceding literal run. */
+export function pushLiteral(glob: GlobToken[], text: string): void {
+  if (text === '') return;
+  const last = glob.length - 1;
+  if (typeof glob[last] === 'string') glob[last] += text;
+  else glob.push(text);
+}
+
+function compileWildcards(pattern: string): Glob {
+  const glob: GlobToken[] = [];
+  let start = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch !== '*' && ch !== '?') continue;
+    pushLiteral(glob, pattern.slice(start, i));
+    glob.push(ch === '*' ? ANY_SEQUENCE : ANY_CHARACTER);
+    start = i + 1;
+  }
+  pushLiteral(glob, pattern.slice(start));
+  return glob;
 }
 
 /** Text whose `*` and `?` are wildcards (no policy variables). */
-export function wildcardGlob(pattern: string): GlobToken[] {
-  return Array.from(pattern, (ch) => (ch === '*' ? ANY_SEQUENCE : ch === '?' ? ANY_CHARACTER : ch));
-}
+export const wildcardGlob: (pattern: string) => Glob = memoize(compileWildcards);
 
 /** Back to text, for operators that compare for equality (a wildcard there is just a character). */
 export function globText(glob: Glob): string {
   return glob.map((t) => (t === ANY_SEQUENCE ? '*' : t === ANY_CHARACTER ? '?' : t)).join('');
 }
 
-export function globMatches(glob: Glob, value: string, caseInsensitive: boolean): boolean {
-  const fold = (s: string): string => (caseInsensitive ? s.toLowerCase() : s);
-  const chars = Array.from(value, fold);
+/** 2 for a surrogate pair, so `?` and backtracking step over whole characters. */
+function charLength(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (code < 0xd800 || code > 0xdbff) return 1;
+  const next = text.charCodeAt(i + 1);
+  return next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+}
+
+/** Case-sensitive match of the whole of `text`. */
+export function globMatches(glob: Glob, text: string): boolean {
   let p = 0;
   let v = 0;
   let starP = -1;
   let starV = 0;
-  while (v < chars.length) {
+  for (;;) {
     const token = glob[p];
-    if (token === ANY_SEQUENCE) {
+    if (token === undefined) {
+      if (v === text.length) return true;
+    } else if (token === ANY_SEQUENCE) {
       starP = p++;
       starV = v;
-    } else if (token !== undefined && (token === ANY_CHARACTER || fold(token) === chars[v])) {
+      continue;
+    } else if (token === ANY_CHARACTER) {
+      if (v < text.length) {
+        v += charLength(text, v);
+        p++;
+        continue;
+      }
+    } else if (text.startsWith(token, v)) {
+      v += token.length;
       p++;
-      v++;
-    } else if (starP >= 0) {
-      // Let the last `*` swallow one more character and retry from just after it.
-      p = starP + 1;
-      v = ++starV;
-    } else {
-      return false;
+      continue;
     }
+    // Mismatch: let the latest `*` swallow one more character and retry from just after it.
+    if (starP < 0 || starV >= text.length) return false;
+    starV += charLength(text, starV);
+    v = starV;
+    p = starP + 1;
   }
-  while (glob[p] === ANY_SEQUENCE) p++;
-  return p === glob.length;
 }
 
-/** `*` and `?` wildcard match of a plain string pattern. */
+/**
+ * `*` and `?` wildcard match of a plain string pattern. Ignoring case lower-cases both sides
+ * first (exact for the ASCII names IAM actions use).
+ */
 export function matchesWildcard(pattern: string, value: string, caseInsensitive = false): boolean {
-  return globMatches(wildcardGlob(pattern), value, caseInsensitive);
+  return caseInsensitive
+    ? globMatches(wildcardGlob(pattern.toLowerCase()), value.toLowerCase())
+    : globMatches(wildcardGlob(pattern), value);
 }
 
 const ARN_PARTS = 6;
@@ -74,12 +109,20 @@ const ARN_PARTS = 6;
 export function arnMatches(glob: Glob, value: string): boolean {
   const patternParts: GlobToken[][] = [[]];
   for (const token of glob) {
-    if (token === ':' && patternParts.length < ARN_PARTS) patternParts.push([]);
-    else patternParts[patternParts.length - 1]!.push(token);
+    if (typeof token !== 'string') {
+      patternParts[patternParts.length - 1]!.push(token);
+      continue;
+    }
+    const pieces = token.split(':');
+    pieces.forEach((piece, i) => {
+      if (i > 0 && patternParts.length < ARN_PARTS) patternParts.push([]);
+      else if (i > 0) piece = ':' + piece;
+      pushLiteral(patternParts[patternParts.length - 1]!, piece);
+    });
   }
   const valueParts = value.split(':');
   if (valueParts.length < patternParts.length) return false;
   const last = patternParts.length - 1;
   const values = [...valueParts.slice(0, last), valueParts.slice(last).join(':')];
-  return patternParts.every((part, i) => globMatches(part, values[i]!, false));
+  return patternParts.every((part, i) => globMatches(part, values[i]!));
 }

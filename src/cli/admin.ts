@@ -1,0 +1,121 @@
+// `wharf admin ...`: manage principals, keys and policies offline, straight on the data directory
+// (safe while servers run: SQLite WAL lets one writer in at a time). Output is JSON for scripts.
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { openRuntime, type Runtime } from '../server/runtime.js';
+
+interface CommonFlags {
+  dataDir?: string;
+  database?: string;
+  config?: string;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+async function withRuntime(flags: CommonFlags, work: (runtime: Runtime) => Promise<unknown>): Promise<void> {
+  const config = loadConfig({ file: flags.config, flags: { dataDir: flags.dataDir, database: flags.database } });
+  const runtime = await openRuntime(config);
+  try {
+    const result = await work(runtime);
+    if (result !== undefined) print(result);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Reads a policy argument: `@file.json` or `file://file.json` from disk, else the literal JSON. */
+async function policyText(value: string): Promise<string> {
+  const path = value.startsWith('@') ? value.slice(1) : value.startsWith('file://') ? value.slice(7) : null;
+  return path === null ? value : readFile(path, 'utf8');
+}
+
+function common(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory (default ./data)')
+    .option('--database <url>', 'metadata database')
+    .option('--config <file>', 'settings file');
+}
+
+export function adminCommand(): Command {
+  const admin = new Command('admin').description('manage users, access keys, roles and policies offline');
+
+  const user = admin.command('user').description('IAM users');
+  common(user.command('create <name>')).action((name: string, flags: CommonFlags) => withRuntime(flags, (r) => r.iam.directory.createUser(name)));
+  common(user.command('list')).action((flags: CommonFlags) => withRuntime(flags, async (r) => (await r.iam.directory.listUsers(1000, undefined)).users));
+  common(user.command('delete <name>')).action((name: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      await r.iam.directory.deleteUser(name);
+      return { deleted: name };
+    }),
+  );
+
+  const key = admin.command('key').description('access keys of a user');
+  common(key.command('create <user>')).action((userName: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      await r.iam.directory.getUser(userName);
+      return r.iam.keys.create(userName);
+    }),
+  );
+  common(key.command('list <user>')).action((userName: string, flags: CommonFlags) => withRuntime(flags, (r) => r.iam.keys.list(userName)));
+  for (const [verb, status] of [['activate', 'Active'], ['deactivate', 'Inactive']] as const) {
+    common(key.command(`${verb} <user> <accessKeyId>`)).action((userName: string, id: string, flags: CommonFlags) =>
+      withRuntime(flags, async (r) => {
+        await r.iam.keys.setStatus(userName, id, status);
+        return { accessKeyId: id, status };
+      }),
+    );
+  }
+  common(key.command('delete <user> <accessKeyId>')).action((userName: string, id: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      await r.iam.keys.delete(userName, id);
+      return { deleted: id };
+    }),
+  );
+
+  const policy = admin.command('policy').description('inline policies of a user (JSON, @file or file://file)');
+  common(policy.command('put <user> <policyName> <document>')).action((userName: string, name: string, document: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      await r.iam.directory.putUserPolicy(userName, name, await policyText(document));
+      return { user: userName, policy: name };
+    }),
+  );
+  common(policy.command('get <user> <policyName>')).action((userName: string, name: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => JSON.parse(await r.iam.directory.getUserPolicy(userName, name)) as unknown),
+  );
+  common(policy.command('list <user>')).action((userName: string, flags: CommonFlags) => withRuntime(flags, (r) => r.iam.directory.listUserPolicies(userName)));
+  common(policy.command('delete <user> <policyName>')).action((userName: string, name: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      await r.iam.directory.deleteUserPolicy(userName, name);
+      return { deleted: name };
+    }),
+  );
+
+  const role = admin.command('role').description('IAM roles (assumed with sts:AssumeRole)');
+  common(role.command('create <name> <trustPolicy>')).action((name: string, trust: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => r.iam.directory.createRole(name, await policyText(trust))),
+  );
+  common(role.command('list')).action((flags: CommonFlags) => withRuntime(flags, async (r) => (await r.iam.directory.listRoles(1000, undefined)).roles));
+  common(role.command('put-policy <role> <policyName> <document>')).action((name: string, policyName: string, document: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      await r.iam.directory.putRolePolicy(name, policyName, await policyText(document));
+      return { role: name, policy: policyName };
+    }),
+  );
+  common(role.command('delete <name>')).action((name: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      await r.iam.directory.deleteRole(name);
+      return { deleted: name };
+    }),
+  );
+
+  common(admin.command('audit').description('recent authorization decisions on writes').option('--limit <n>', 'entries', '50')).action(
+    (flags: CommonFlags & { limit: string }) =>
+      withRuntime(flags, (r) =>
+        r.meta.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(Math.max(1, Math.min(10_000, Number(flags.limit) || 50))).execute(),
+      ),
+  );
+  return admin;
+}
