@@ -49,7 +49,7 @@ export const ConfigSchema = z.object({
   fsync: bool.default(true),
   maxManifestBytes: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   manifestCacheEntries: int(0, 10_000_000).default(10_000),
-  /** Create repositories on first push, as OCI clients expect. */
+  /** On first start, add a ROOT creation template so pushes create repositories (OCI clients expect it). */
   createOnPush: bool.default(true),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Worker processes sharing the listening socket and the data directory. */

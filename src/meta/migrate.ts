@@ -4,6 +4,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { Dialect } from './dialect.js';
 import * as initial from './migrations/0001_initial.js';
 import * as identity from './migrations/0002_identity.js';
+import * as ecr from './migrations/0003_ecr.js';
 
 interface VersionedMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -12,6 +13,7 @@ interface VersionedMigration {
 const MIGRATIONS: Record<string, VersionedMigration> = {
   '0001_initial': initial,
   '0002_identity': identity,
+  '0003_ecr': ecr,
 };
 
 class StaticProvider implements MigrationProvider {

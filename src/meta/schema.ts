@@ -19,6 +19,11 @@
 //   role_sessions     access_key_id PK · role_name · session_name · secret_sealed ·
 //                     session_token · expires_at                     (sts:AssumeRole credentials)
 //   repositories      + policy (repository policy JSON) · resource_tags (JSON map)
+//   repositories      + image_tag_mutability · mutability_exclusions(JSON) · scan_on_push ·
+//                     encryption_type · kms_key · lifecycle_policy
+//   creation_templates prefix PK (or ROOT) · applied_for(JSON) · the settings a new repository gets
+//   events_outbox     id PK · at · detail_type · detail(JSON) · delivered_at
+//   pull_time_exclusions principal_arn PK                            (pulls not recorded)
 //   audit_log         id PK · at · request_id · principal_arn · action · resource · source_ip ·
 //                     decision                                       (every decision on a write)
 //
@@ -31,6 +36,41 @@ export interface RepositoriesTable {
   created_at: number;
   policy: string | null;
   resource_tags: string | null;
+  image_tag_mutability: string;
+  mutability_exclusions: string | null;
+  scan_on_push: number;
+  encryption_type: string;
+  kms_key: string | null;
+  lifecycle_policy: string | null;
+}
+
+export interface CreationTemplatesTable {
+  prefix: string;
+  description: string | null;
+  applied_for: string;
+  image_tag_mutability: string;
+  mutability_exclusions: string | null;
+  encryption_type: string;
+  kms_key: string | null;
+  resource_tags: string | null;
+  repository_policy: string | null;
+  lifecycle_policy: string | null;
+  custom_role_arn: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventsOutboxTable {
+  id: Generated<number>;
+  at: number;
+  detail_type: string;
+  detail: string;
+  delivered_at: number | null;
+}
+
+export interface PullTimeExclusionsTable {
+  principal_arn: string;
+  created_at: number;
 }
 
 export interface BlobsTable {
@@ -160,4 +200,7 @@ export interface Database {
   role_policies: RolePoliciesTable;
   role_sessions: RoleSessionsTable;
   audit_log: AuditLogTable;
+  creation_templates: CreationTemplatesTable;
+  events_outbox: EventsOutboxTable;
+  pull_time_exclusions: PullTimeExclusionsTable;
 }

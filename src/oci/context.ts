@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl, Principal, RequestInfo } from '../access/index.js';
-import type { Registry } from '../registry/index.js';
+import type { MayCreate, Registry } from '../registry/index.js';
 
 /** What a /v2/ handler gets: the parsed path, the caller, and the services. */
 export interface OciCall {
@@ -11,6 +11,8 @@ export interface OciCall {
   query: Record<string, string | undefined>;
   principal: Principal;
   info: RequestInfo;
+  /** Whether this caller may create a repository on push (ecr:CreateRepository). */
+  mayCreate: MayCreate;
   registry: Registry;
   access: AccessControl;
 }

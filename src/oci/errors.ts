@@ -19,6 +19,20 @@ export const OCI_STATUS: Record<ErrorCode, number> = {
   TOO_MANY_REQUESTS: 429,
   RANGE_INVALID: 416,
   PAGINATION_NUMBER_INVALID: 400,
+  TAG_IMMUTABLE: 400,
+  REPOSITORY_EXISTS: 400,
+  REPOSITORY_NOT_EMPTY: 400,
+  TEMPLATE_EXISTS: 400,
+  TEMPLATE_UNKNOWN: 404,
+};
+
+/** Domain codes that have no OCI spelling go out as the closest spec code. */
+const OCI_CODE: Partial<Record<ErrorCode, string>> = {
+  TAG_IMMUTABLE: 'TAG_INVALID',
+  REPOSITORY_EXISTS: 'NAME_INVALID',
+  REPOSITORY_NOT_EMPTY: 'DENIED',
+  TEMPLATE_EXISTS: 'UNSUPPORTED',
+  TEMPLATE_UNKNOWN: 'NAME_UNKNOWN',
 };
 
 export interface OciErrorBody {
@@ -26,5 +40,6 @@ export interface OciErrorBody {
 }
 
 export function ociErrorBody(code: ErrorCode, message: string, detail?: unknown): OciErrorBody {
-  return { errors: [detail === undefined ? { code, message } : { code, message, detail }] };
+  const wire = OCI_CODE[code] ?? code;
+  return { errors: [detail === undefined ? { code: wire, message } : { code: wire, message, detail }] };
 }

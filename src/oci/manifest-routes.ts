@@ -29,6 +29,7 @@ export async function headManifest(call: OciCall): Promise<void> {
 
 export async function getManifest(call: OciCall): Promise<void> {
   const manifest = await resolveForRead(call);
+  await call.registry.pulls.record(call.params.name, manifest.digest, call.principal.arn);
   call.reply.send(manifest.content);
 }
 
@@ -36,7 +37,7 @@ export async function putManifest(call: OciCall): Promise<void> {
   const { name, reference } = call.params;
   parseReference(reference);
   const bytes = await readBoundedBody(call.request.raw, call.registry.manifests.maxBytes);
-  const result = await call.registry.manifests.put(name, reference, bytes, call.request.headers['content-type']);
+  const result = await call.registry.manifests.put(name, reference, bytes, call.request.headers['content-type'], call.mayCreate);
   if (result.subjectDigest) call.reply.header('oci-subject', result.subjectDigest);
   call.reply
     .code(201)

@@ -70,6 +70,7 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
       query,
       principal,
       info,
+      mayCreate: (name) => access.authorize(principal, 'ecr:CreateRepository', name, info),
       registry,
       access,
     });

@@ -1,5 +1,5 @@
 // Blob upload sessions: monolithic, POST+PUT, chunked PATCH, streamed PATCH, mount.
-import { assertDigest, assertName, RegistryError } from '../registry/index.js';
+import { assertDigest, assertName, BLOB_MOUNTING_SETTING, RegistryError } from '../registry/index.js';
 import type { OciCall } from './context.js';
 import { parseContentRange } from './http.js';
 
@@ -58,7 +58,7 @@ export async function startUpload(call: OciCall): Promise<void> {
     assertDigest(mount);
     if (await tryMount(call, mount, from)) return sendCreated(call, mount);
   }
-  const session = await call.registry.uploads.start(name);
+  const session = await call.registry.uploads.start(name, call.mayCreate);
   if (digest !== undefined) {
     // Monolithic upload: the whole blob in this one request.
     assertDigest(digest);
@@ -70,12 +70,14 @@ export async function startUpload(call: OciCall): Promise<void> {
 
 /** Links `digest` from `from` (or from any repository the caller may read) without moving bytes. */
 async function tryMount(call: OciCall, digest: string, from: string | undefined): Promise<boolean> {
+  // PutAccountSetting BLOB_MOUNTING=DISABLED: every blob is uploaded, as ECR then behaves.
+  if ((await call.registry.repositories.setting(BLOB_MOUNTING_SETTING)) === 'DISABLED') return false;
   const candidates = from !== undefined ? [assertName(from)] : await call.registry.blobs.repositoriesHolding(digest);
   for (const source of candidates) {
     if (!(await call.access.authorize(call.principal, 'ecr:GetDownloadUrlForLayer', source, call.info))) continue;
     const linked = await call.registry.blobs.linkedDigests(source, [digest]);
     if (!linked.has(digest)) continue;
-    await call.registry.repositories.ensureForPush(call.params.name);
+    await call.registry.repositories.ensureForPush(call.params.name, call.mayCreate);
     await call.registry.blobs.link(call.params.name, digest);
     return true;
   }

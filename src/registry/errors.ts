@@ -18,7 +18,13 @@ export type ErrorCode =
   | 'UNSUPPORTED'
   | 'TOO_MANY_REQUESTS'
   | 'RANGE_INVALID'
-  | 'PAGINATION_NUMBER_INVALID';
+  | 'PAGINATION_NUMBER_INVALID'
+  // Domain outcomes the ECR API reports by name; /v2/ maps them onto the nearest OCI code.
+  | 'TAG_IMMUTABLE'
+  | 'REPOSITORY_EXISTS'
+  | 'REPOSITORY_NOT_EMPTY'
+  | 'TEMPLATE_EXISTS'
+  | 'TEMPLATE_UNKNOWN';
 
 export class RegistryError extends Error {
   constructor(

@@ -3,43 +3,58 @@ import type { BlobStore } from '../storage/index.js';
 import { BlobService } from './blobs.js';
 import { ManifestCache } from './manifest-cache.js';
 import { ManifestService } from './manifests.js';
+import { PullRecorder } from './pulls.js';
 import { RepositoryService } from './repositories.js';
 import { TagService } from './tags.js';
+import { TemplateService } from './templates.js';
 import { UploadService } from './uploads.js';
 
 export { RegistryError, type ErrorCode } from './errors.js';
 export * from './grammar.js';
 export { MediaTypes, SUPPORTED_MANIFEST_TYPES } from './media-types.js';
 export type { Descriptor } from './manifest-parser.js';
-export type { BlobService, ManifestService, RepositoryService, TagService, UploadService };
+export { isTagImmutable, TAG_MUTABILITIES, wildcardMatches, type MutabilityExclusion, type TagMutability } from './mutability.js';
+export { DEFAULT_SETTINGS, type MayCreate, type Repository, type RepositorySettings } from './repositories.js';
+export { ROOT_PREFIX, templateApplies, type AppliedFor, type CreationTemplate, type TemplateInput } from './templates.js';
+export { IMAGE_ACTION, type ImageActionDetail } from './events.js';
+
+/** Account settings live in the settings table under this prefix (ECR's Get/PutAccountSetting). */
+export const ACCOUNT_SETTING_PREFIX = 'account:';
+export const BLOB_MOUNTING_SETTING = `${ACCOUNT_SETTING_PREFIX}BLOB_MOUNTING`;
+export type { BlobService, ManifestService, PullRecorder, RepositoryService, TagService, TemplateService, UploadService };
 
 export interface Registry {
   repositories: RepositoryService;
+  templates: TemplateService;
   blobs: BlobService;
   uploads: UploadService;
   manifests: ManifestService;
   tags: TagService;
+  pulls: PullRecorder;
 }
 
 export interface RegistryOptions {
   meta: MetaDatabase;
   store: BlobStore;
-  createOnPush: boolean;
   maxManifestBytes: number;
   manifestCacheEntries: number;
   now?: () => number;
 }
 
 export function createRegistry(options: RegistryOptions): Registry {
-  const ctx = { db: options.meta.db, store: options.store, now: options.now ?? Date.now, createOnPush: options.createOnPush };
+  const now = options.now ?? Date.now;
+  const cache = new ManifestCache(options.manifestCacheEntries, options.meta.externalChangeCounter);
+  const templates = new TemplateService(options.meta.db, now);
+  const ctx = { db: options.meta.db, store: options.store, now, templates, onManifestsChanged: () => cache.invalidate() };
   const repositories = new RepositoryService(ctx);
   const blobs = new BlobService(ctx);
-  const cache = new ManifestCache(options.manifestCacheEntries, options.meta.externalChangeCounter);
   return {
     repositories,
+    templates,
     blobs,
     uploads: new UploadService(ctx, repositories),
     manifests: new ManifestService(ctx, repositories, blobs, cache, options.maxManifestBytes),
     tags: new TagService(ctx, repositories),
+    pulls: new PullRecorder(options.meta.db, now),
   };
 }

@@ -6,7 +6,9 @@ import { digestOf } from '../storage/index.js';
 import { parseReference } from './grammar.js';
 import { RegistryError } from './errors.js';
 import type { RegistryContext } from './context.js';
-import type { RepositoryService } from './repositories.js';
+import type { MayCreate, RepositoryService } from './repositories.js';
+import { isTagImmutable } from './mutability.js';
+import { recordImageAction } from './events.js';
 import type { BlobService } from './blobs.js';
 import { ManifestCache, type CachedManifest } from './manifest-cache.js';
 import { parseManifest, type Descriptor } from './manifest-parser.js';
@@ -14,6 +16,9 @@ import { parseManifest, type Descriptor } from './manifest-parser.js';
 export interface PutManifestResult {
   digest: string;
   subjectDigest: string | null;
+  mediaType: string;
+  /** False when these exact bytes were already stored and the tag (if any) already pointed at them. */
+  changed: boolean;
 }
 
 export interface ReferrersResult {
@@ -38,7 +43,7 @@ export class ManifestService {
     return this.maxManifestBytes;
   }
 
-  async put(repository: string, reference: string, bytes: Buffer, contentType: string | undefined): Promise<PutManifestResult> {
+  async put(repository: string, reference: string, bytes: Buffer, contentType: string | undefined, mayCreate: MayCreate): Promise<PutManifestResult> {
     if (bytes.length > this.maxManifestBytes) {
       throw new RegistryError('SIZE_INVALID', `manifest exceeds the ${this.maxManifestBytes} byte limit`, { size: bytes.length });
     }
@@ -48,11 +53,12 @@ export class ManifestService {
     if (ref.kind === 'digest' && ref.digest !== digest) {
       throw new RegistryError('DIGEST_INVALID', 'manifest digest does not match its content', { expected: ref.digest, actual: digest });
     }
-    await this.repositories.ensureForPush(repository);
+    await this.repositories.ensureForPush(repository, mayCreate);
     await this.assertReferencesExist(repository, parsed.blobs, parsed.manifests);
+    const settings = await this.repositories.get(repository);
 
     const now = this.ctx.now();
-    await this.ctx.db.transaction().execute(async (trx) => {
+    const changed = await this.ctx.db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('manifests')
         .values({
@@ -70,17 +76,40 @@ export class ManifestService {
         })
         .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
         .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) await insertChildren(trx, repository, digest, parsed.blobs, parsed.manifests);
+      const newManifest = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+      if (newManifest) await insertChildren(trx, repository, digest, parsed.blobs, parsed.manifests);
+      let tagMoved = false;
       if (ref.kind === 'tag') {
-        await trx
-          .insertInto('tags')
-          .values({ repository, name: ref.tag, digest, updated_at: now })
-          .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: now }))
-          .execute();
+        const current = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
+        if (current && current.digest !== digest && isTagImmutable(settings.imageTagMutability, settings.mutabilityExclusions, ref.tag)) {
+          throw new RegistryError('TAG_IMMUTABLE', `The image tag '${ref.tag}' already exists in the '${repository}' repository and cannot be overwritten because the tag is immutable.`, {
+            tag: ref.tag,
+          });
+        }
+        tagMoved = current?.digest !== digest;
+        if (tagMoved) {
+          await trx
+            .insertInto('tags')
+            .values({ repository, name: ref.tag, digest, updated_at: now })
+            .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: now }))
+            .execute();
+        }
       }
+      if (newManifest || tagMoved) {
+        await recordImageAction(trx, now, {
+          'action-type': 'PUSH',
+          result: 'SUCCESS',
+          'repository-name': repository,
+          'image-digest': digest,
+          ...(ref.kind === 'tag' ? { 'image-tag': ref.tag } : {}),
+          'manifest-media-type': parsed.mediaType,
+          ...(parsed.artifactType ? { 'artifact-media-type': parsed.artifactType } : {}),
+        });
+      }
+      return newManifest || tagMoved;
     });
     this.cache.invalidate();
-    return { digest, subjectDigest: parsed.subject?.digest ?? null };
+    return { digest, subjectDigest: parsed.subject?.digest ?? null, mediaType: parsed.mediaType, changed };
   }
 
   private async assertReferencesExist(repository: string, blobs: Descriptor[], manifests: Descriptor[]): Promise<void> {
@@ -132,15 +161,30 @@ export class ManifestService {
     return manifest;
   }
 
-  /** By digest: the manifest and every tag pointing at it. By tag: only the tag. */
-  async delete(repository: string, reference: string): Promise<void> {
+  /**
+   * By digest: the manifest and every tag pointing at it. By tag: only the tag. Returns the digest
+   * and the tags that went, for callers that report them (BatchDeleteImage).
+   */
+  async delete(repository: string, reference: string): Promise<{ digest: string; tags: string[] }> {
     const ref = parseReference(reference);
-    const result =
-      ref.kind === 'tag'
-        ? await this.ctx.db.deleteFrom('tags').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst()
-        : await this.ctx.db.deleteFrom('manifests').where('repository', '=', repository).where('digest', '=', ref.digest).executeTakeFirst();
+    const now = this.ctx.now();
+    const removed = await this.ctx.db.transaction().execute(async (trx) => {
+      if (ref.kind === 'tag') {
+        const tag = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
+        if (!tag) return null;
+        await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', ref.tag).execute();
+        await recordImageAction(trx, now, { 'action-type': 'DELETE', result: 'SUCCESS', 'repository-name': repository, 'image-digest': tag.digest, 'image-tag': ref.tag });
+        return { digest: tag.digest, tags: [ref.tag] };
+      }
+      const tags = await trx.selectFrom('tags').select('name').where('repository', '=', repository).where('digest', '=', ref.digest).execute();
+      const result = await trx.deleteFrom('manifests').where('repository', '=', repository).where('digest', '=', ref.digest).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return null;
+      await recordImageAction(trx, now, { 'action-type': 'DELETE', result: 'SUCCESS', 'repository-name': repository, 'image-digest': ref.digest });
+      return { digest: ref.digest, tags: tags.map((t) => t.name) };
+    });
     this.cache.invalidate();
-    if (Number(result.numDeletedRows) === 0) throw unknownManifest(repository, reference);
+    if (!removed) throw unknownManifest(repository, reference);
+    return removed;
   }
 
   async referrers(repository: string, subjectDigest: string, artifactType: string | undefined): Promise<ReferrersResult> {

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { newHasher, parseDigest, UploadNotFound } from '../storage/index.js';
 import { RegistryError } from './errors.js';
 import type { RegistryContext } from './context.js';
-import type { RepositoryService } from './repositories.js';
+import type { MayCreate, RepositoryService } from './repositories.js';
 
 export interface UploadState {
   id: string;
@@ -72,8 +72,8 @@ export class UploadService {
     }
   }
 
-  async start(repository: string): Promise<UploadState> {
-    await this.repositories.ensureForPush(repository);
+  async start(repository: string, mayCreate: MayCreate): Promise<UploadState> {
+    await this.repositories.ensureForPush(repository, mayCreate);
     const id = randomUUID();
     await this.ctx.store.createUpload(id);
     const now = this.ctx.now();

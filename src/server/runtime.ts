@@ -77,7 +77,6 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const registry = createRegistry({
     meta,
     store,
-    createOnPush: config.createOnPush,
     maxManifestBytes: config.maxManifestBytes,
     manifestCacheEntries: config.manifestCacheEntries,
   });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { bootstrapAdmin } from '../iam/index.js';
+import { DEFAULT_SETTINGS, ROOT_PREFIX } from '../registry/index.js';
 import { buildApp } from './app.js';
 import { openRuntime } from './runtime.js';
 import { loadTls } from './tls.js';
@@ -27,7 +28,13 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
   try {
     const file = join(config.dataDir, 'admin-credentials.json');
     const result = await bootstrapAdmin(runtime.iam.directory, runtime.iam.keys, file, { region: config.region, registryId: runtime.registryId, endpoint });
-    if (result.created) logger.info({ accessKeyId: result.accessKeyId, file }, 'created administrator access key');
+    if (result.created) {
+      logger.info({ accessKeyId: result.accessKeyId, file }, 'created administrator access key');
+      // A new registry lets pushes create repositories (delete the ROOT template for strict ECR).
+      if (config.createOnPush) {
+        await runtime.registry.templates.create(ROOT_PREFIX, { description: 'created on first start: pushes create repositories', appliedFor: ['CREATE_ON_PUSH'], settings: DEFAULT_SETTINGS, customRoleArn: null });
+      }
+    }
   } finally {
     await runtime.close();
   }
@@ -58,6 +65,7 @@ async function runWorker(config: Config, logger: Logger, sweepUploads: boolean):
   const runtime = await openRuntime(config);
   let closing = false;
   const app = await buildApp({ runtime, logger, tls, isClosing: () => closing });
+  runtime.registry.pulls.start();
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
@@ -93,6 +101,7 @@ async function runWorker(config: Config, logger: Logger, sweepUploads: boolean):
     const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close();
     clearInterval(reaper);
+    await runtime.registry.pulls.stop();
     await runtime.close();
     logger.info('stopped');
     process.exit(0);

@@ -10,8 +10,8 @@
  */
 import { memoize } from './memo.js';
 
-export const ANY_SEQUENCE: unique symbol = Symbol('*');
-export const ANY_CHARACTER: unique symbol = Symbol('?');
+const ANY_SEQUENCE: unique symbol = Symbol('*');
+const ANY_CHARACTER: unique symbol = Symbol('?');
 
 /** A non-empty run of literal text, or a wildcard. */
 export type GlobToken = string | typeof ANY_SEQUENCE | typeof ANY_CHARACTER;
