@@ -6,6 +6,8 @@ import { AwsError, asAwsError } from '../aws/errors.js';
 import { authenticateSigned } from '../aws/signed-request.js';
 import type { Runtime } from '../server/runtime.js';
 import { ECR_OPERATIONS } from './operations.js';
+import { ecrErrorFromDomain } from './domain-errors.js';
+import { RegistryError } from '../registry/index.js';
 
 export const ECR_TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -56,7 +58,7 @@ export async function handleEcr(request: FastifyRequest, reply: FastifyReply, bo
     request.log.info({ operation: name, principal: caller.principal.arn }, 'ecr operation');
     reply.code(200).header('content-type', CONTENT_TYPE).send(JSON.stringify(output));
   } catch (error) {
-    const aws = asAwsError(error);
+    const aws = error instanceof RegistryError ? ecrErrorFromDomain(error) : asAwsError(error);
     if (!aws) throw error;
     request.log.info({ code: aws.code }, aws.message);
     sendEcrError(reply, aws);
