@@ -46,7 +46,7 @@ export async function handleEcr(request: FastifyRequest, reply: FastifyReply, bo
     if (!operation) throw new AwsError('UnknownOperationException', `Operation ${target || '(none)'} is not supported`);
     const input = parseInput(body);
     const repository = operation.repository(input);
-    if (!(await runtime.iam.control.authorize(caller.principal, operation.action, repository, caller.info))) {
+    if (!(await runtime.iam.control.authorize(caller.principal, operation.action, repository, caller.info, operation.conditionKeys?.(input) ?? {}))) {
       const resource = repository === null ? '*' : runtime.iam.control.repositoryArn(repository);
       throw new AwsError(
         'AccessDeniedException',

@@ -1,5 +1,6 @@
 import type { Principal, RequestInfo } from '../access/index.js';
 import type { Runtime } from '../server/runtime.js';
+import type { RequestContext } from '../iam/policy/index.js';
 
 export type EcrInput = Record<string, unknown>;
 
@@ -23,4 +24,6 @@ export interface EcrOperation {
   handler: (call: EcrCall) => Promise<Record<string, unknown>>;
   /** Changes who may do what (policies): cached decisions are dropped after it succeeds. */
   changesAccess?: boolean;
+  /** Request condition keys the action offers policies (aws:RequestTag/*, aws:TagKeys, ...). */
+  conditionKeys?: (input: EcrInput) => RequestContext['conditionKeys'];
 }

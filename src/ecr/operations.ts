@@ -1,5 +1,7 @@
 // Every ECR operation Wharf answers, as one table: name -> IAM action, resource, handler.
+import { ACCOUNT_OPERATIONS } from './account-operations.js';
 import { getAuthorizationToken } from './auth-operations.js';
+import { IMAGE_AND_LAYER_OPERATIONS } from './layer-operations.js';
 import type { EcrOperation } from './operation.js';
 import {
   deleteRegistryPolicy,
@@ -9,6 +11,8 @@ import {
   putRegistryPolicy,
   setRepositoryPolicy,
 } from './policy-operations.js';
+import { REPOSITORY_OPERATIONS } from './repository-operations.js';
+import { TEMPLATE_OPERATIONS } from './template-operations.js';
 
 export const ECR_OPERATIONS: Readonly<Record<string, EcrOperation>> = {
   GetAuthorizationToken: getAuthorizationToken,
@@ -18,4 +22,8 @@ export const ECR_OPERATIONS: Readonly<Record<string, EcrOperation>> = {
   PutRegistryPolicy: putRegistryPolicy,
   GetRegistryPolicy: getRegistryPolicy,
   DeleteRegistryPolicy: deleteRegistryPolicy,
+  ...REPOSITORY_OPERATIONS,
+  ...TEMPLATE_OPERATIONS,
+  ...ACCOUNT_OPERATIONS,
+  ...IMAGE_AND_LAYER_OPERATIONS,
 };

@@ -2,8 +2,8 @@
 import { AwsError } from '../aws/errors.js';
 import { parsePolicy, PolicyValidationError, MAX_POLICY_LENGTH } from '../iam/policy/index.js';
 import { REGISTRY_POLICY_KEY } from '../iam/index.js';
-import { RegistryError } from '../registry/index.js';
 import type { EcrCall, EcrOperation } from './operation.js';
+import { byRepositoryName, inRepository } from './repository-scope.js';
 import { checkRegistryId, optionalBoolean, repositoryName, requiredString } from './validation.js';
 
 function validPolicyText(call: EcrCall, what: 'repository' | 'registry'): string {
@@ -19,20 +19,9 @@ function validPolicyText(call: EcrCall, what: 'repository' | 'registry'): string
   return text;
 }
 
-function repositoryNotFound(call: EcrCall, name: string): AwsError {
-  return new AwsError('RepositoryNotFoundException', `The repository with name '${name}' does not exist in the registry with id '${call.runtime.registryId}'`);
+function existingPolicy(call: EcrCall, name: string): Promise<string | null> {
+  return inRepository(call, name, () => call.runtime.registry.repositories.policy(name));
 }
-
-async function existingPolicy(call: EcrCall, name: string): Promise<string | null> {
-  try {
-    return await call.runtime.registry.repositories.policy(name);
-  } catch (error) {
-    if (error instanceof RegistryError && error.code === 'NAME_UNKNOWN') throw repositoryNotFound(call, name);
-    throw error;
-  }
-}
-
-const byRepositoryName = (input: Record<string, unknown>) => (typeof input.repositoryName === 'string' ? input.repositoryName : null);
 
 export const setRepositoryPolicy: EcrOperation = {
   changesAccess: true,

@@ -27,7 +27,7 @@ export const STS_OPERATIONS: Readonly<Record<string, QueryOperation>> = {
       const role = match && match[1] === runtime.registryId && IAM_NAME_RE.test(match[2]!) ? await runtime.iam.directory.findRole(match[2]!) : null;
       const denied = new IamError('AccessDenied', `User: ${caller.principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${arn}`);
       if (!role || role.arn !== arn) throw denied;
-      if (!(await runtime.iam.control.authorizeArn(caller.principal, 'sts:AssumeRole', role.arn, info, [role.trustPolicy]))) throw denied;
+      if (!(await runtime.iam.control.mayAssumeRole(caller.principal, role.arn, role.trustPolicy, info))) throw denied;
       const duration = optionalInt(params, 'DurationSeconds', runtime.config.stsMinSessionSeconds, role.maxSessionDuration) ?? Math.min(3600, role.maxSessionDuration);
       const credentials = await runtime.iam.sessions.create(role.roleName, sessionName, duration);
       return {

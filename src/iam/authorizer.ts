@@ -121,7 +121,11 @@ export class IamAccessControl implements AccessControl {
   }
 
   async authenticateBasic(authorization: string | undefined, info: RequestInfo): Promise<AuthenticationResult> {
-    if (authorization === undefined) return { ok: true, principal: { kind: 'anonymous', arn: '*' } };
+    // Clients without credentials (skopeo, podman) answer the challenge with empty Basic ones.
+    const basic = parseBasic(authorization);
+    if (authorization === undefined || (basic !== null && basic.user === '' && basic.password === '')) {
+      return { ok: true, principal: { kind: 'anonymous', arn: '*' } };
+    }
     if (this.options.limiter.isBlocked(info.sourceIp)) {
       return { ok: false, reason: 'throttled', message: 'too many failed authentication attempts; try again later' };
     }
@@ -222,16 +226,32 @@ export class IamAccessControl implements AccessControl {
     return decision === 'Allow';
   }
 
-  /**
-   * For IAM and STS actions, whose resources are users and roles: identity policies plus the given
-   * resource policies (a role's trust policy for sts:AssumeRole).
-   */
-  async authorizeArn(principal: Principal, action: string, resourceArn: string, info: RequestInfo, resourcePolicyTexts: string[] = []): Promise<boolean> {
+  /** For IAM actions, whose resources are users and roles: identity policies only (as in IAM). */
+  async authorizeArn(principal: Principal, action: string, resourceArn: string, info: RequestInfo): Promise<boolean> {
     const identityPolicies = await this.identityPolicies(principal);
-    const resourcePolicies = resourcePolicyTexts.map((t) => this.policy(t, 'resource'));
-    const { decision } = evaluate({ identityPolicies, resourcePolicies, context: this.context(principal, action, resourceArn, info) });
+    const { decision } = evaluate({ identityPolicies, resourcePolicies: [], context: this.context(principal, action, resourceArn, info) });
     if (!READ_ONLY_ACTION.test(action)) await this.audit(principal, action, resourceArn, info, decision);
     return decision === 'Allow';
+  }
+
+  /**
+   * sts:AssumeRole the IAM way: the role's trust policy must allow the caller. A trust policy that
+   * names the caller itself is enough; one that trusts the whole account (its root, or its id)
+   * delegates to the account, so the caller's own policies must also allow sts:AssumeRole.
+   */
+  async mayAssumeRole(principal: Principal, roleArn: string, trustPolicy: string, info: RequestInfo): Promise<boolean> {
+    const trust = [this.policy(trustPolicy, 'resource')];
+    const trusted = (p: Principal) => evaluate({ identityPolicies: [], resourcePolicies: trust, context: this.context(p, 'sts:AssumeRole', roleArn, info) }).decision;
+    const identity = await this.identityPolicies(principal);
+    const own = evaluate({ identityPolicies: identity, resourcePolicies: [], context: this.context(principal, 'sts:AssumeRole', roleArn, info) }).decision;
+    let allowed = false;
+    if (own !== 'ExplicitDeny' && trusted(principal) === 'Allow') {
+      // A stranger from the same account passing the trust policy means it trusts the account.
+      const accountWide = trusted({ kind: 'user', arn: `arn:aws:iam::${this.options.accountId}:user/\u0000probe`, userName: '\u0000probe', userId: 'AIDAPROBE', accessKeyId: 'AKIAPROBE' }) === 'Allow';
+      allowed = !accountWide || own === 'Allow';
+    }
+    await this.audit(principal, 'sts:AssumeRole', roleArn, info, allowed ? 'Allow' : 'Deny');
+    return allowed;
   }
 
   /** Would the action be allowed if the repository policy were `override`? (Lock-out protection.) */

@@ -1,4 +1,5 @@
-import { assertDigest, RegistryError } from '../registry/index.js';
+import type { FastifyReply } from 'fastify';
+import { assertDigest, RegistryError, type BlobService } from '../registry/index.js';
 import type { OciCall } from './context.js';
 import { parseByteRange } from './http.js';
 
@@ -19,9 +20,17 @@ export async function headBlob(call: OciCall): Promise<void> {
 export async function getBlob(call: OciCall): Promise<void> {
   const { name, reference } = call.params;
   assertDigest(reference);
-  const blob = await call.registry.blobs.stat(name, reference);
-  const range = parseByteRange(call.request.headers.range, blob.size);
-  const reply = call.reply
+  await sendBlob(call.reply, call.registry.blobs, name, reference, call.request.headers.range);
+}
+
+/**
+ * Streams a blob linked to `repository`, honouring a single `Range`. Shared by `GET /v2/.../blobs/`
+ * and the signed layer URLs of ECR's GetDownloadUrlForLayer.
+ */
+export async function sendBlob(reply: FastifyReply, blobs: BlobService, repository: string, digest: string, rangeHeader: string | undefined): Promise<void> {
+  const blob = await blobs.stat(repository, digest);
+  const range = parseByteRange(rangeHeader, blob.size);
+  reply
     .header('content-type', 'application/octet-stream')
     .header('docker-content-digest', blob.digest)
     .header('accept-ranges', 'bytes')
@@ -35,7 +44,7 @@ export async function getBlob(call: OciCall): Promise<void> {
     reply.code(200).header('content-length', 0).send('');
     return;
   }
-  const stream = await call.registry.blobs.open(blob.digest, range ?? undefined);
+  const stream = await blobs.open(blob.digest, range ?? undefined);
   if (range) {
     reply
       .code(206)

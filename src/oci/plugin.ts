@@ -17,6 +17,8 @@ const API_VERSION = 'registry/2.0';
 export function sendOciError(reply: FastifyReply, error: RegistryError): void {
   const status = OCI_STATUS[error.code];
   if (status === 401) reply.header('www-authenticate', `Basic realm="${reply.server.ociRealm}"`);
+  // The failure window is a minute; clients such as skopeo back off by this header.
+  if (status === 429) reply.header('retry-after', '60');
   reply.code(status).header('content-type', 'application/json');
   // HEAD responses carry the status and headers but no body.
   if (reply.request.method === 'HEAD') reply.send();

@@ -12,6 +12,7 @@ import { recordImageAction } from './events.js';
 import type { BlobService } from './blobs.js';
 import { ManifestCache, type CachedManifest } from './manifest-cache.js';
 import { parseManifest, type Descriptor } from './manifest-parser.js';
+import { manifestKind } from './media-types.js';
 
 export interface PutManifestResult {
   digest: string;
@@ -25,6 +26,34 @@ export interface ReferrersResult {
   manifests: Descriptor[];
   filtered: boolean;
 }
+
+/** Which images a listing includes: those with at least one tag, those with none, or all. */
+export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+
+/** One (digest, tag) pair of a listing; an untagged image appears once with `tag` null. */
+export interface ImageRef {
+  digest: string;
+  tag: string | null;
+}
+
+/** What the registry knows about one stored manifest, for image listings and descriptions. */
+export interface ImageSummary {
+  digest: string;
+  mediaType: string;
+  artifactType: string | null;
+  subjectDigest: string | null;
+  tags: string[];
+  /** Config plus layers for an image; the largest child image for an index (ECR's rule). */
+  sizeInBytes: number;
+  pushedAt: number;
+  lastPulledAt: number | null;
+}
+
+/** Outcome of deleting an image the ECR way (see ManifestService.deleteImage). */
+export type DeleteImageResult =
+  | { outcome: 'deleted'; digest: string; tags: string[] }
+  | { outcome: 'not-found' }
+  | { outcome: 'referenced'; digest: string; by: string[] };
 
 function unknownManifest(repository: string, reference: string): RegistryError {
   return new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
@@ -207,6 +236,221 @@ export class ManifestService {
       }),
     };
   }
+
+  /**
+   * One page of (digest, tag) pairs in (digest, tag) order after `after`: one pair per tag, and one
+   * with a null tag per untagged manifest.
+   */
+  async listImageRefs(repository: string, status: TagStatus, limit: number, after: ImageRef | undefined): Promise<{ refs: ImageRef[]; more: boolean }> {
+    await this.repositories.assertExists(repository);
+    let query = this.ctx.db
+      .selectFrom('manifests as m')
+      .leftJoin('tags as t', (j) => j.onRef('t.repository', '=', 'm.repository').onRef('t.digest', '=', 'm.digest'))
+      .select(['m.digest as digest', 't.name as tag'])
+      .where('m.repository', '=', repository)
+      .orderBy('m.digest')
+      .orderBy('t.name')
+      .limit(limit + 1);
+    if (status === 'TAGGED') query = query.where('t.name', 'is not', null);
+    if (status === 'UNTAGGED') query = query.where('t.name', 'is', null);
+    if (after) {
+      const { digest, tag } = after;
+      query = query.where((eb) =>
+        tag === null ? eb('m.digest', '>', digest) : eb.or([eb('m.digest', '>', digest), eb.and([eb('m.digest', '=', digest), eb('t.name', '>', tag)])]),
+      );
+    }
+    const rows = await query.execute();
+    return { refs: rows.slice(0, limit).map((r) => ({ digest: r.digest, tag: r.tag ?? null })), more: rows.length > limit };
+  }
+
+  /** One page of images (one per manifest, with all its tags) in digest order after `afterDigest`. */
+  async listImages(repository: string, status: TagStatus, limit: number, afterDigest: string | undefined): Promise<{ images: ImageSummary[]; more: boolean }> {
+    await this.repositories.assertExists(repository);
+    let query = this.ctx.db
+      .selectFrom('manifests as m')
+      .select(['m.digest', 'm.media_type', 'm.artifact_type', 'm.subject_digest', 'm.content', 'm.pushed_at', 'm.last_pulled_at'])
+      .where('m.repository', '=', repository)
+      .orderBy('m.digest')
+      .limit(limit + 1);
+    if (status !== 'ANY') {
+      query = query.where((eb) => {
+        const tagged = eb.exists(eb.selectFrom('tags as t').select('t.name').whereRef('t.repository', '=', 'm.repository').whereRef('t.digest', '=', 'm.digest'));
+        return status === 'TAGGED' ? tagged : eb.not(tagged);
+      });
+    }
+    if (afterDigest !== undefined) query = query.where('m.digest', '>', afterDigest);
+    const rows = await query.execute();
+    return { images: await this.summarise(repository, rows.slice(0, limit)), more: rows.length > limit };
+  }
+
+  /** Summaries of the given manifests that exist in the repository (absent digests are left out). */
+  async describe(repository: string, digests: string[]): Promise<ImageSummary[]> {
+    await this.repositories.assertExists(repository);
+    const wanted = [...new Set(digests)];
+    const rows: SummaryRow[] = [];
+    for (let i = 0; i < wanted.length; i += 500) {
+      rows.push(
+        ...(await this.ctx.db
+          .selectFrom('manifests')
+          .select(['digest', 'media_type', 'artifact_type', 'subject_digest', 'content', 'pushed_at', 'last_pulled_at'])
+          .where('repository', '=', repository)
+          .where('digest', 'in', wanted.slice(i, i + 500))
+          .execute()),
+      );
+    }
+    const byDigest = new Map((await this.summarise(repository, rows)).map((s) => [s.digest, s]));
+    return wanted.flatMap((d) => byDigest.get(d) ?? []);
+  }
+
+  private async summarise(repository: string, rows: SummaryRow[]): Promise<ImageSummary[]> {
+    if (rows.length === 0) return [];
+    const digests = rows.map((r) => r.digest);
+    const tags = new Map<string, string[]>();
+    for (let i = 0; i < digests.length; i += 500) {
+      const tagRows = await this.ctx.db
+        .selectFrom('tags')
+        .select(['name', 'digest'])
+        .where('repository', '=', repository)
+        .where('digest', 'in', digests.slice(i, i + 500))
+        .orderBy('name')
+        .execute();
+      for (const t of tagRows) tags.set(t.digest, [...(tags.get(t.digest) ?? []), t.name]);
+    }
+    // An index is as large as its largest child image.
+    const childDigests = [...new Set(rows.filter((r) => manifestKind(r.media_type) === 'index').flatMap((r) => indexChildren(r.content)))];
+    const childSizes = new Map<string, number>();
+    for (let i = 0; i < childDigests.length; i += 500) {
+      const children = await this.ctx.db
+        .selectFrom('manifests')
+        .select(['digest', 'media_type', 'content'])
+        .where('repository', '=', repository)
+        .where('digest', 'in', childDigests.slice(i, i + 500))
+        .execute();
+      for (const c of children) childSizes.set(c.digest, manifestKind(c.media_type) === 'image' ? imageManifestSize(c.content) : 0);
+    }
+    return rows.map((r) => {
+      const kind = manifestKind(r.media_type);
+      const sizeInBytes =
+        kind === 'image' ? imageManifestSize(r.content) : Math.max(0, ...indexChildren(r.content).map((d) => childSizes.get(d) ?? 0));
+      return {
+        digest: r.digest,
+        mediaType: r.media_type,
+        artifactType: r.artifact_type,
+        subjectDigest: r.subject_digest,
+        tags: tags.get(r.digest) ?? [],
+        sizeInBytes,
+        pushedAt: Number(r.pushed_at),
+        lastPulledAt: r.last_pulled_at === null ? null : Number(r.last_pulled_at),
+      };
+    });
+  }
+
+  /**
+   * Deletes an image as ECR's BatchDeleteImage does. By tag: the tag goes, and when it was the
+   * image's last tag the image goes too (unless an index in the repository still references it).
+   * By digest: the manifest and all its tags go, unless an index in the repository references it.
+   */
+  async deleteImage(repository: string, reference: string): Promise<DeleteImageResult> {
+    const ref = parseReference(reference);
+    const now = this.ctx.now();
+    const result = await this.ctx.db.transaction().execute(async (trx): Promise<DeleteImageResult> => {
+      const parentsOf = async (digest: string) =>
+        (
+          await trx
+            .selectFrom('manifest_children')
+            .select('manifest_digest')
+            .where('repository', '=', repository)
+            .where('child_digest', '=', digest)
+            .where('kind', '=', 'manifest')
+            .execute()
+        ).map((r) => r.manifest_digest);
+      if (ref.kind === 'tag') {
+        const tag = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
+        if (!tag) return { outcome: 'not-found' };
+        await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', ref.tag).execute();
+        await recordImageAction(trx, now, { 'action-type': 'DELETE', result: 'SUCCESS', 'repository-name': repository, 'image-digest': tag.digest, 'image-tag': ref.tag });
+        const remaining = await trx.selectFrom('tags').select('name').where('repository', '=', repository).where('digest', '=', tag.digest).limit(1).executeTakeFirst();
+        if (!remaining && (await parentsOf(tag.digest)).length === 0) {
+          await trx.deleteFrom('manifests').where('repository', '=', repository).where('digest', '=', tag.digest).execute();
+          await recordImageAction(trx, now, { 'action-type': 'DELETE', result: 'SUCCESS', 'repository-name': repository, 'image-digest': tag.digest });
+        }
+        return { outcome: 'deleted', digest: tag.digest, tags: [ref.tag] };
+      }
+      const exists = await trx.selectFrom('manifests').select('digest').where('repository', '=', repository).where('digest', '=', ref.digest).executeTakeFirst();
+      if (!exists) return { outcome: 'not-found' };
+      const parents = await parentsOf(ref.digest);
+      if (parents.length > 0) return { outcome: 'referenced', digest: ref.digest, by: parents };
+      const tags = await trx.selectFrom('tags').select('name').where('repository', '=', repository).where('digest', '=', ref.digest).orderBy('name').execute();
+      await trx.deleteFrom('manifests').where('repository', '=', repository).where('digest', '=', ref.digest).execute();
+      await recordImageAction(trx, now, { 'action-type': 'DELETE', result: 'SUCCESS', 'repository-name': repository, 'image-digest': ref.digest });
+      return { outcome: 'deleted', digest: ref.digest, tags: tags.map((t) => t.name) };
+    });
+    if (result.outcome === 'deleted') this.cache.invalidate();
+    return result;
+  }
+
+  /**
+   * The media type each blob is referenced with by some manifest of the repository (layers and
+   * configs are typed only by the manifests that use them); blobs no image references are absent,
+   * so this also tells which blobs are part of an image.
+   */
+  async blobMediaTypes(repository: string, digests: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const digest of new Set(digests)) {
+      const row = await this.ctx.db
+        .selectFrom('manifest_children as c')
+        .innerJoin('manifests as m', (j) => j.onRef('m.repository', '=', 'c.repository').onRef('m.digest', '=', 'c.manifest_digest'))
+        .select('m.content')
+        .where('c.repository', '=', repository)
+        .where('c.child_digest', '=', digest)
+        .where('c.kind', '=', 'blob')
+        .limit(1)
+        .executeTakeFirst();
+      const body = row ? parseJsonObject(row.content) : null;
+      if (!body) continue;
+      const descriptors = [body.config, ...(Array.isArray(body.layers) ? body.layers : [])];
+      for (const d of descriptors) {
+        if (typeof d !== 'object' || d === null) continue;
+        const { digest: dd, mediaType } = d as { digest?: unknown; mediaType?: unknown };
+        if (dd === digest && typeof mediaType === 'string') {
+          found.set(digest, mediaType);
+          break;
+        }
+      }
+    }
+    return found;
+  }
+}
+
+type SummaryRow = Pick<Database['manifests'], 'digest' | 'media_type' | 'artifact_type' | 'subject_digest' | 'content' | 'pushed_at' | 'last_pulled_at'>;
+
+function parseJsonObject(content: Uint8Array): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(content).toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function descriptorSize(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  const size = (value as { size?: unknown }).size;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size > 0 ? size : 0;
+}
+
+/** An image manifest's size: its config and layers as referenced (stored manifests were validated). */
+function imageManifestSize(content: Uint8Array): number {
+  const body = parseJsonObject(content);
+  if (!body) return 0;
+  const layers = Array.isArray(body.layers) ? body.layers : [];
+  return descriptorSize(body.config) + layers.reduce((sum: number, layer) => sum + descriptorSize(layer), 0);
+}
+
+function indexChildren(content: Uint8Array): string[] {
+  const body = parseJsonObject(content);
+  if (!body || !Array.isArray(body.manifests)) return [];
+  return body.manifests.flatMap((m) => (typeof m === 'object' && m !== null && typeof (m as { digest?: unknown }).digest === 'string' ? [(m as { digest: string }).digest] : []));
 }
 
 async function insertChildren(trx: Kysely<Database>, repository: string, digest: string, blobs: Descriptor[], manifests: Descriptor[]): Promise<void> {

@@ -52,9 +52,21 @@ export class PullRecorder {
     });
   }
 
-  async addExclusion(principalArn: string): Promise<void> {
-    await this.db.insertInto('pull_time_exclusions').values({ principal_arn: principalArn, created_at: this.now() }).onConflict((oc) => oc.column('principal_arn').doNothing()).execute();
+  /** When the exclusion was made; null when the principal was already excluded. */
+  async addExclusion(principalArn: string): Promise<Date | null> {
+    const createdAt = this.now();
+    const result = await this.db
+      .insertInto('pull_time_exclusions')
+      .values({ principal_arn: principalArn, created_at: createdAt })
+      .onConflict((oc) => oc.column('principal_arn').doNothing())
+      .executeTakeFirst();
     this.exclusionsLoadedAt = 0;
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0 ? new Date(createdAt) : null;
+  }
+
+  async countExclusions(): Promise<number> {
+    const row = await this.db.selectFrom('pull_time_exclusions').select((eb) => eb.fn.countAll<number | string | bigint>().as('count')).executeTakeFirstOrThrow();
+    return Number(row.count);
   }
 
   /** False when the principal was not excluded. */

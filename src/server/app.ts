@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { awsPlugin } from '../aws/plugin.js';
+import { layerUrlPlugin } from '../ecr/download-urls.js';
 import { ociPlugin, sendOciError } from '../oci/plugin.js';
 import { RegistryError } from '../registry/index.js';
 import type { Runtime } from './runtime.js';
@@ -100,5 +101,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(ociPlugin, { registry: runtime.registry, access: runtime.access });
   await app.register(awsPlugin, { runtime });
+  await app.register(layerUrlPlugin, { runtime });
   return app;
 }

@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { AnonymousAccess, type AccessControl } from '../access/index.js';
+import { LAYER_URL_KEY_PURPOSE } from '../ecr/download-urls.js';
 import { AccessKeyStore, Directory, FailureLimiter, IamAccessControl, LoginTokens, MasterKey, RoleSessions } from '../iam/index.js';
 import { openSqlite, type MetaDatabase } from '../meta/index.js';
 import { createRegistry, type Registry } from '../registry/index.js';
@@ -16,6 +17,8 @@ export interface IamServices {
   sessions: RoleSessions;
   tokens: LoginTokens;
   control: IamAccessControl;
+  /** HMAC key of the signed layer URLs GetDownloadUrlForLayer hands out. */
+  layerUrlKey: Buffer;
 }
 
 export interface Runtime {
@@ -80,5 +83,5 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     maxManifestBytes: config.maxManifestBytes,
     manifestCacheEntries: config.manifestCacheEntries,
   });
-  return { config, meta, store, registry, access, iam: { directory, keys, sessions, tokens, control }, registryId, close: () => meta.close() };
+  return { config, meta, store, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, close: () => meta.close() };
 }

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { bootstrapAdmin } from '../iam/index.js';
-import { DEFAULT_SETTINGS, ROOT_PREFIX } from '../registry/index.js';
+import { DEFAULT_SETTINGS, RegistryError, ROOT_PREFIX } from '../registry/index.js';
 import { buildApp } from './app.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, type Runtime } from './runtime.js';
 import { loadTls } from './tls.js';
 
 function splitListen(listen: string): { host: string; port: number } {
@@ -28,13 +28,8 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
   try {
     const file = join(config.dataDir, 'admin-credentials.json');
     const result = await bootstrapAdmin(runtime.iam.directory, runtime.iam.keys, file, { region: config.region, registryId: runtime.registryId, endpoint });
-    if (result.created) {
-      logger.info({ accessKeyId: result.accessKeyId, file }, 'created administrator access key');
-      // A new registry lets pushes create repositories (delete the ROOT template for strict ECR).
-      if (config.createOnPush) {
-        await runtime.registry.templates.create(ROOT_PREFIX, { description: 'created on first start: pushes create repositories', appliedFor: ['CREATE_ON_PUSH'], settings: DEFAULT_SETTINGS, customRoleArn: null });
-      }
-    }
+    if (result.created) logger.info({ accessKeyId: result.accessKeyId, file }, 'created administrator access key');
+    await ensureRootTemplate(runtime, config);
   } finally {
     await runtime.close();
   }
@@ -44,6 +39,29 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
 function announceListening(logger: Logger, url: string, workers: number): void {
   logger.child({}, { level: 'info' }).info({ url, workers }, 'listening');
 }
+
+/**
+ * Once per registry (recorded, so a deleted ROOT template stays deleted): a ROOT creation template
+ * lets pushes create repositories, as OCI clients expect. Without it pushes to unknown
+ * repositories fail with NAME_UNKNOWN, as on ECR.
+ */
+async function ensureRootTemplate(runtime: Runtime, config: Config): Promise<void> {
+  const repositories = runtime.registry.repositories;
+  if (!config.createOnPush || (await repositories.setting(ROOT_TEMPLATE_DONE)) !== null) return;
+  try {
+    await runtime.registry.templates.create(ROOT_PREFIX, {
+      description: 'created on first start so pushes create repositories; delete it for ECR-strict behaviour',
+      appliedFor: ['CREATE_ON_PUSH'],
+      settings: DEFAULT_SETTINGS,
+      customRoleArn: null,
+    });
+  } catch (error) {
+    if (!(error instanceof RegistryError && error.code === 'TEMPLATE_EXISTS')) throw error;
+  }
+  await repositories.setSetting(ROOT_TEMPLATE_DONE, new Date().toISOString());
+}
+
+const ROOT_TEMPLATE_DONE = 'bootstrap:root-template';
 
 function printBanner(config: Config, url: string): void {
   const host = new URL(url).host;

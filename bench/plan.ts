@@ -1,0 +1,106 @@
+// What a run measures: the full plan, and the --quick plan that must finish in under 3 minutes.
+import { parseArgs } from 'node:util';
+
+export const MiB = 1024 * 1024;
+
+export const WORKLOADS = ['blob-push', 'blob-pull', 'manifest', 'tags', 'images', 'tags-100k', 'workers'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+export interface BenchPlan {
+  mode: 'quick' | 'full';
+  workloads: Set<WorkloadName>;
+  blobSizes: number[];
+  chunkSize: number;
+  /**
+   * Fixed-duration load (manifest requests, blob pulls) runs this many times for loadRunSeconds
+   * each, and the median run is reported: one run disturbed by another process on the 2 cores
+   * does not decide the figure.
+   */
+  loadRuns: number;
+  loadRunSeconds: number;
+  /** Unrecorded load before each measured run: JIT, connection pools and caches settle. Whole seconds (wrk's unit). */
+  warmupSeconds: number;
+  manifestConcurrencies: number[];
+  tagCount: number;
+  tagPushConcurrency: number;
+  tagListRepetitions: number;
+  tagPageRepetitions: number;
+  imageCount: number;
+  imageConcurrency: number;
+  imageLayerBytes: number;
+  /** 0 skips the Wharf-only 100,000-tag listing. */
+  bigTagCount: number;
+  bigTagPushConcurrency: number;
+  workerCounts: number[];
+  workersBlobSize: number;
+  workersConcurrency: number;
+}
+
+const FULL: Omit<BenchPlan, 'workloads'> = {
+  mode: 'full',
+  blobSizes: [1 * MiB, 64 * MiB, 512 * MiB],
+  chunkSize: 8 * MiB,
+  loadRuns: 5,
+  loadRunSeconds: 1,
+  warmupSeconds: 1,
+  manifestConcurrencies: [1, 32],
+  tagCount: 10_000,
+  tagPushConcurrency: 16,
+  tagListRepetitions: 10,
+  tagPageRepetitions: 50,
+  imageCount: 200,
+  imageConcurrency: 32,
+  imageLayerBytes: 32 * 1024,
+  bigTagCount: 100_000,
+  bigTagPushConcurrency: 32,
+  workerCounts: [1, 2],
+  workersBlobSize: 64 * MiB,
+  workersConcurrency: 32,
+};
+
+const QUICK: Omit<BenchPlan, 'workloads'> = {
+  ...FULL,
+  mode: 'quick',
+  blobSizes: [1 * MiB, 16 * MiB, 64 * MiB],
+  loadRuns: 3,
+  tagCount: 1_000,
+  tagListRepetitions: 10,
+  tagPageRepetitions: 30,
+  imageCount: 50,
+  bigTagCount: 0,
+};
+
+/** Timed repetitions per blob size: many for small blobs (noisy), few for big ones (slow). */
+export function repetitionsFor(size: number): number {
+  if (size <= 4 * MiB) return 20;
+  if (size <= 128 * MiB) return 5;
+  return 2;
+}
+
+export const USAGE = `usage: node dist/bench/run.js [--quick] [--only ${WORKLOADS.join(',')}]
+  --quick   smaller sizes, 3 load runs instead of 5 (under 3 minutes)
+  --only    run only the named workloads (comma-separated)`;
+
+export function parsePlan(argv: string[]): BenchPlan {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  return { ...(values.quick ? QUICK : FULL), workloads: parseWorkloads(values.only) };
+}
+
+function parseWorkloads(only: string | undefined): Set<WorkloadName> {
+  if (only === undefined) return new Set(WORKLOADS);
+  const names = only.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(WORKLOADS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`unknown workload(s) ${unknown.join(', ')}\n${USAGE}`);
+  return new Set(names as WorkloadName[]);
+}
