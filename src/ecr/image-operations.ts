@@ -19,17 +19,10 @@ import {
   structureMember,
 } from './validation.js';
 
-import { byRepositoryName, inRepository, repositoryNotFound } from './repository-scope.js';
+import { byRepositoryName, existingRepository, inRepository, repositoryNotFound } from './repository-scope.js';
 
 // ---- shared by the image and layer operations ---------------------------------------------------
 
-/** Validates registryId and repositoryName and checks the repository exists. */
-export async function existingRepository(call: EcrCall): Promise<string> {
-  checkRegistryId(call.input, call.runtime.registryId);
-  const name = repositoryName(call.input);
-  if (!(await call.runtime.registry.repositories.exists(name))) throw repositoryNotFound(call, name);
-  return name;
-}
 
 function badToken(): AwsError {
   return new AwsError('InvalidParameterException', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid pagination token'");

@@ -5,8 +5,8 @@ import { Readable } from 'node:stream';
 import { AwsError } from '../aws/errors.js';
 import { parseDigest, RegistryError } from '../registry/index.js';
 import { LAYER_URL_TTL_SECONDS, signLayerUrl } from './download-urls.js';
-import { existingRepository, IMAGE_OPERATIONS } from './image-operations.js';
-import { byRepositoryName, inRepository, repositoryNotFound } from './repository-scope.js';
+import { IMAGE_OPERATIONS } from './image-operations.js';
+import { byRepositoryName, existingRepository, inRepository, repositoryNotFound } from './repository-scope.js';
 import type { EcrCall, EcrInput, EcrOperation } from './operation.js';
 import { checkRegistryId, invalidParameter, listMember, optionalInteger, repositoryName, requiredString } from './validation.js';
 

@@ -23,6 +23,17 @@ function existingPolicy(call: EcrCall, name: string): Promise<string | null> {
   return inRepository(call, name, () => call.runtime.registry.repositories.policy(name));
 }
 
+/** The named repository and its policy, which must be set (Get/DeleteRepositoryPolicy). */
+async function requiredPolicy(call: EcrCall): Promise<{ name: string; text: string }> {
+  checkRegistryId(call.input, call.runtime.registryId);
+  const name = repositoryName(call.input);
+  const text = await existingPolicy(call, name);
+  if (text === null) {
+    throw new AwsError('RepositoryPolicyNotFoundException', `Repository policy does not exist for the repository with name '${name}' in the registry with id '${call.runtime.registryId}'`);
+  }
+  return { name, text };
+}
+
 export const setRepositoryPolicy: EcrOperation = {
   changesAccess: true,
   action: 'ecr:SetRepositoryPolicy',
@@ -49,12 +60,7 @@ export const getRepositoryPolicy: EcrOperation = {
   action: 'ecr:GetRepositoryPolicy',
   repository: byRepositoryName,
   handler: async (call) => {
-    checkRegistryId(call.input, call.runtime.registryId);
-    const name = repositoryName(call.input);
-    const text = await existingPolicy(call, name);
-    if (text === null) {
-      throw new AwsError('RepositoryPolicyNotFoundException', `Repository policy does not exist for the repository with name '${name}' in the registry with id '${call.runtime.registryId}'`);
-    }
+    const { name, text } = await requiredPolicy(call);
     return { registryId: call.runtime.registryId, repositoryName: name, policyText: text };
   },
 };
@@ -64,12 +70,7 @@ export const deleteRepositoryPolicy: EcrOperation = {
   action: 'ecr:DeleteRepositoryPolicy',
   repository: byRepositoryName,
   handler: async (call) => {
-    checkRegistryId(call.input, call.runtime.registryId);
-    const name = repositoryName(call.input);
-    const text = await existingPolicy(call, name);
-    if (text === null) {
-      throw new AwsError('RepositoryPolicyNotFoundException', `Repository policy does not exist for the repository with name '${name}' in the registry with id '${call.runtime.registryId}'`);
-    }
+    const { name, text } = await requiredPolicy(call);
     await call.runtime.registry.repositories.setPolicy(name, null);
     return { registryId: call.runtime.registryId, repositoryName: name, policyText: text };
   },

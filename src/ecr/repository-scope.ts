@@ -2,6 +2,7 @@
 import { AwsError } from '../aws/errors.js';
 import { RegistryError } from '../registry/index.js';
 import type { EcrCall, EcrInput } from './operation.js';
+import { checkRegistryId, repositoryName } from './validation.js';
 
 /** The repository an operation's permission applies to (validated later by the handler). */
 export const byRepositoryName = (input: EcrInput): string | null => (typeof input.repositoryName === 'string' ? input.repositoryName : null);
@@ -18,4 +19,12 @@ export async function inRepository<T>(call: EcrCall, name: string, work: () => P
     if (error instanceof RegistryError && error.code === 'NAME_UNKNOWN') throw repositoryNotFound(call, name);
     throw error;
   }
+}
+
+/** Validates registryId and repositoryName and checks the repository exists. */
+export async function existingRepository(call: EcrCall): Promise<string> {
+  checkRegistryId(call.input, call.runtime.registryId);
+  const name = repositoryName(call.input);
+  if (!(await call.runtime.registry.repositories.exists(name))) throw repositoryNotFound(call, name);
+  return name;
 }

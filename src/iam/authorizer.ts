@@ -42,6 +42,26 @@ export interface IamOptions {
 /** How long a resolved credential or policy set may be reused without looking again. */
 const CACHE_TTL_MS = 2_000;
 
+/**
+ * Same-account semantics of resource policies, as in IAM: a statement that trusts the account (its
+ * root or id) delegates to the account's identity policies and grants nothing alone; one naming
+ * the caller, or everyone ("*"), grants. Told apart by asking each Allow statement about two
+ * strangers: one from this account, one from another.
+ */
+function grantsBeyondAccount(resourcePolicies: PolicyDocument[], context: RequestContext, accountId: string): boolean {
+  const stranger = (account: string): RequestContext => ({
+    ...context,
+    principal: { arn: `arn:aws:iam::${account}:user/wharf-probe`, accountId: account, type: 'user', userName: 'wharf-probe' },
+  });
+  const sameAccount = stranger(accountId);
+  const otherAccount = stranger(accountId === '000000000000' ? '000000000001' : '000000000000');
+  const allows = (statement: PolicyDocument['Statement'][number], ctx: RequestContext) =>
+    evaluate({ identityPolicies: [], resourcePolicies: [{ Statement: [statement] }], context: ctx }).decision === 'Allow';
+  return resourcePolicies.some((policy) =>
+    policy.Statement.some((statement) => statement.Effect === 'Allow' && allows(statement, context) && (allows(statement, otherAccount) || !allows(statement, sameAccount))),
+  );
+}
+
 export interface PolicyOverride {
   repositoryPolicy?: string | null;
 }
@@ -268,7 +288,10 @@ export class IamAccessControl implements AccessControl {
       tagKeys[`aws:ResourceTag/${key}`] = value;
     }
     const context = this.context(principal, action, resource, info, { ...tagKeys, ...extraKeys });
-    return evaluate({ identityPolicies, resourcePolicies, context }).decision;
+    const result = evaluate({ identityPolicies, resourcePolicies, context });
+    if (result.decision !== 'Allow' || principal.kind === 'anonymous' || result.matchedStatement?.policy !== 'resource') return result.decision;
+    if (evaluate({ identityPolicies, resourcePolicies: [], context }).decision === 'Allow') return 'Allow';
+    return grantsBeyondAccount(resourcePolicies, context, this.options.accountId) ? 'Allow' : 'ImplicitDeny';
   }
 
   private async audit(principal: Principal, action: string, resource: string, info: RequestInfo, decision: string): Promise<void> {

@@ -3,6 +3,7 @@
 // (bounded by shutdownTimeout), then close the database. Upload sessions live in the database and
 // the store, so they survive a restart.
 import cluster from 'node:cluster';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config/index.js';
@@ -32,6 +33,21 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
     await ensureRootTemplate(runtime, config);
   } finally {
     await runtime.close();
+  }
+}
+
+/**
+ * With `--listen HOST:0` the port is only known once listening: put the real one into the
+ * credentials file written at bootstrap, so its `endpoint` can be used as it stands.
+ */
+async function recordBoundEndpoint(config: Config, url: string): Promise<void> {
+  const file = join(config.dataDir, 'admin-credentials.json');
+  try {
+    const credentials = JSON.parse(await readFile(file, 'utf8')) as { endpoint?: string };
+    if (typeof credentials.endpoint !== 'string' || !credentials.endpoint.endsWith(':0')) return;
+    await writeFile(file, JSON.stringify({ ...credentials, endpoint: url }, null, 2) + '\n', { mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 
@@ -89,6 +105,7 @@ async function runWorker(config: Config, logger: Logger, sweepUploads: boolean):
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = baseUrl(tls !== null, host, boundPort);
   if (!cluster.isWorker) {
+    await recordBoundEndpoint(config, url);
     announceListening(logger, url, 1);
     printBanner(config, url);
   }
@@ -160,7 +177,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
     if (announced) return;
     announced = true;
     const url = baseUrl(Boolean(config.tlsCert || config.tlsSelfSigned), splitListen(config.listen).host, address.port);
-    announceListening(logger, url, config.workers);
+    void recordBoundEndpoint(config, url).finally(() => announceListening(logger, url, config.workers));
     printBanner(config, url);
   });
   for (let i = 0; i < config.workers; i++) fork(i);
