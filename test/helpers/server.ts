@@ -1,6 +1,8 @@
 // Starts a real `wharf serve` child process on a free loopback port, so tests talk real HTTP to
 // the same binary users run.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -36,9 +38,32 @@ export function makeTempDir(prefix = 'wharf-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * With WHARF_TEST_POSTGRES set (a server URL such as postgres://postgres@127.0.0.1:55432), every
+ * data directory gets its own PostgreSQL database, named after it so a restart on the same
+ * directory finds the same metadata: the suites then run against PostgreSQL instead of SQLite.
+ */
+async function postgresFor(dataDir: string): Promise<string | null> {
+  const server = process.env.WHARF_TEST_POSTGRES;
+  if (!server) return null;
+  const name = 'wharf_' + createHash('sha256').update(dataDir).digest('hex').slice(0, 20);
+  const client = new pg.Client({ connectionString: `${server}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42P04') throw error; // 42P04: it exists already
+  } finally {
+    await client.end();
+  }
+  return `${server}/${name}`;
+}
+
 export async function startWharf(options: StartOptions = {}): Promise<WharfProcess> {
   const dataDir = options.dataDir ?? makeTempDir();
   const args = [MAIN_JS, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
+  const database = await postgresFor(dataDir);
+  if (database) args.push('--database', database);
   if (options.anonymous ?? true) args.push('--anonymous');
   args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, {
