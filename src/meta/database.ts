@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import type { Dialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
+import { CHANGE_CHANNEL } from './migrations/0004_change_notifications.js';
 
 export interface MetaDatabase {
   db: Kysely<Database>;
@@ -51,17 +52,65 @@ export interface PostgresOptions {
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 /**
- * PostgreSQL, for several stateless nodes. No change counter is exposed, so caches that need one
- * to stay exact (the manifest cache) stay off; short-TTL caches still apply.
+ * PostgreSQL, for several stateless nodes. Writes to cached tables NOTIFY (migration 0004); a
+ * listening connection counts the notifications, and that count is the change counter caches
+ * watch. While the listener is down the counter is null and caches stay off.
  */
 export async function openPostgres(options: PostgresOptions): Promise<MetaDatabase> {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>, 'postgres');
+  const listener = new ChangeListener(options.url);
+  await listener.start();
   return {
     db,
     dialect: 'postgres',
-    externalChangeCounter: () => null,
-    close: () => db.destroy(),
+    externalChangeCounter: () => listener.counter(),
+    close: async () => {
+      await listener.stop();
+      await db.destroy();
+    },
   };
+}
+
+class ChangeListener {
+  private client: pg.Client | null = null;
+  private changes = 0;
+  private stopped = false;
+
+  constructor(private readonly url: string) {}
+
+  counter(): number | null {
+    return this.client ? this.changes : null;
+  }
+
+  async start(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', () => this.changes++);
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    await client.connect();
+    await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    this.client = client;
+  }
+
+  /** Caches go off at once; a new listener is tried every second until one connects. */
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = null;
+    this.changes++;
+    this.reconnect();
+  }
+
+  private reconnect(): void {
+    if (this.stopped) return;
+    setTimeout(() => void this.start().catch(() => this.reconnect()), 1000).unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
 }

@@ -5,6 +5,7 @@ import type { Dialect } from './dialect.js';
 import * as initial from './migrations/0001_initial.js';
 import * as identity from './migrations/0002_identity.js';
 import * as ecr from './migrations/0003_ecr.js';
+import * as changeNotifications from './migrations/0004_change_notifications.js';
 
 interface VersionedMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '0001_initial': initial,
   '0002_identity': identity,
   '0003_ecr': ecr,
+  '0004_change_notifications': changeNotifications,
 };
 
 class StaticProvider implements MigrationProvider {
