@@ -87,7 +87,7 @@ function printBanner(config: Config, url: string): void {
     config.anonymous
       ? '  Authentication is OFF (--anonymous): anyone who can reach this port can push and pull.'
       : `  Log in with the administrator key in ${creds}:\n` +
-        `    node -p "require('${creds}').secretAccessKey" | podman login --username "$(node -p "require('${creds}').accessKeyId")" --password-stdin ${host}`,
+        `    node -p "require('${creds}').secretAccessKey" | podman login${url.startsWith('http:') ? ' --tls-verify=false' : ''} --username "$(node -p "require('${creds}').accessKeyId")" --password-stdin ${host}`,
     `  Health: ${url}/healthz  Readiness: ${url}/readyz`,
   ];
   process.stderr.write(lines.join('\n') + '\n');
