@@ -6,6 +6,7 @@ import * as initial from './migrations/0001_initial.js';
 import * as identity from './migrations/0002_identity.js';
 import * as ecr from './migrations/0003_ecr.js';
 import * as changeNotifications from './migrations/0004_change_notifications.js';
+import * as jobs from './migrations/0005_jobs.js';
 
 interface VersionedMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '0002_identity': identity,
   '0003_ecr': ecr,
   '0004_change_notifications': changeNotifications,
+  '0005_jobs': jobs,
 };
 
 class StaticProvider implements MigrationProvider {

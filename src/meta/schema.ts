@@ -24,6 +24,9 @@
 //   creation_templates prefix PK (or ROOT) · applied_for(JSON) · the settings a new repository gets
 //   events_outbox     id PK · at · detail_type · detail(JSON) · delivered_at
 //   pull_time_exclusions principal_arn PK                            (pulls not recorded)
+//   jobs              id PK · kind · key (unique, for recurring/deduplicated jobs) · payload(JSON) ·
+//                     status pending|done|failed · run_at · every_ms · attempts · max_attempts ·
+//                     lease_owner · lease_until · last_error            (durable background work)
 //   audit_log         id PK · at · request_id · principal_arn · action · resource · source_ip ·
 //                     decision                                       (every decision on a write)
 //
@@ -184,6 +187,23 @@ export interface AuditLogTable {
   decision: string;
 }
 
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  key: string | null;
+  payload: string;
+  status: 'pending' | 'done' | 'failed';
+  run_at: number;
+  every_ms: number | null;
+  attempts: number;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -203,4 +223,5 @@ export interface Database {
   creation_templates: CreationTemplatesTable;
   events_outbox: EventsOutboxTable;
   pull_time_exclusions: PullTimeExclusionsTable;
+  jobs: JobsTable;
 }

@@ -10,6 +10,7 @@ import { AccessKeyStore, Directory, FailureLimiter, IamAccessControl, LoginToken
 import { openPostgres, openSqlite, type MetaDatabase } from '../meta/index.js';
 import { createRegistry, type Registry } from '../registry/index.js';
 import { FilesystemBlobStore, type BlobStore } from '../storage/index.js';
+import { JobQueue } from '../jobs/index.js';
 
 export interface IamServices {
   directory: Directory;
@@ -29,6 +30,7 @@ export interface Runtime {
   access: AccessControl;
   iam: IamServices;
   registryId: string;
+  jobs: JobQueue;
   close(): Promise<void>;
 }
 
@@ -84,5 +86,5 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     maxManifestBytes: config.maxManifestBytes,
     manifestCacheEntries: config.manifestCacheEntries,
   });
-  return { config, meta, store, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, close: () => meta.close() };
+  return { config, meta, store, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, jobs: new JobQueue(meta.db), close: () => meta.close() };
 }

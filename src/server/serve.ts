@@ -10,6 +10,7 @@ import type { Config } from '../config/index.js';
 import { bootstrapAdmin } from '../iam/index.js';
 import { DEFAULT_SETTINGS, RegistryError, ROOT_PREFIX } from '../registry/index.js';
 import { buildApp } from './app.js';
+import { JobRunner, type JobHandler } from '../jobs/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { loadTls } from './tls.js';
 
@@ -23,6 +24,26 @@ function baseUrl(tls: boolean, host: string, port: number): string {
   return `${tls ? 'https' : 'http'}://${shown}:${port}`;
 }
 
+/** Background jobs and how often they recur. */
+const UPLOAD_EXPIRY_JOB = 'uploads.expire';
+const SESSION_SWEEP_JOB = 'role-sessions.sweep';
+
+function uploadSweepPeriod(config: Config): number {
+  return Math.max(250, Math.min(config.uploadTtl / 2, 600_000));
+}
+
+function backgroundJobs(runtime: Runtime, config: Config, logger: Logger): Record<string, JobHandler> {
+  return {
+    [UPLOAD_EXPIRY_JOB]: async () => {
+      const removed = await runtime.registry.uploads.expire(config.uploadTtl);
+      if (removed > 0) logger.info({ removed }, 'expired abandoned uploads');
+    },
+    [SESSION_SWEEP_JOB]: async () => {
+      await runtime.iam.sessions.sweep();
+    },
+  };
+}
+
 /** Runs once per data directory before any worker listens: migrations, ids, the admin key. */
 async function prepare(config: Config, logger: Logger, endpoint: string): Promise<void> {
   const runtime = await openRuntime(config);
@@ -31,6 +52,8 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
     const result = await bootstrapAdmin(runtime.iam.directory, runtime.iam.keys, file, { region: config.region, registryId: runtime.registryId, endpoint });
     if (result.created) logger.info({ accessKeyId: result.accessKeyId, file }, 'created administrator access key');
     await ensureRootTemplate(runtime, config);
+    await runtime.jobs.ensureRecurring(UPLOAD_EXPIRY_JOB, UPLOAD_EXPIRY_JOB, uploadSweepPeriod(config));
+    await runtime.jobs.ensureRecurring(SESSION_SWEEP_JOB, SESSION_SWEEP_JOB, 600_000);
   } finally {
     await runtime.close();
   }
@@ -93,7 +116,7 @@ function printBanner(config: Config, url: string): void {
   process.stderr.write(lines.join('\n') + '\n');
 }
 
-async function runWorker(config: Config, logger: Logger, sweepUploads: boolean): Promise<void> {
+async function runWorker(config: Config, logger: Logger, runBackgroundJobs: boolean): Promise<void> {
   const { host, port } = splitListen(config.listen);
   const tls = await loadTls({ certFile: config.tlsCert, keyFile: config.tlsKey, selfSigned: config.tlsSelfSigned, dataDir: config.dataDir, host });
   const runtime = await openRuntime(config);
@@ -110,23 +133,15 @@ async function runWorker(config: Config, logger: Logger, sweepUploads: boolean):
     printBanner(config, url);
   }
 
-  const sweepEvery = Math.max(250, Math.min(config.uploadTtl / 2, 600_000));
-  const sweeper = sweepUploads
-    ? setInterval(() => {
-        runtime.registry.uploads
-          .expire(config.uploadTtl)
-          .then((removed) => removed > 0 && logger.info({ removed }, 'expired abandoned uploads'))
-          .catch((error: unknown) => logger.error({ err: error }, 'upload expiry failed'));
-        runtime.iam.sessions.sweep().catch((error: unknown) => logger.error({ err: error }, 'role session sweep failed'));
-      }, sweepEvery)
-    : null;
-  sweeper?.unref();
+  // Background work runs as durable jobs: whichever node claims one runs it, once per period.
+  const jobs = new JobRunner(runtime.jobs, backgroundJobs(runtime, config, logger), logger, { pollMs: 250, leaseMs: 60_000 });
+  if (runBackgroundJobs) jobs.start();
 
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    if (sweeper) clearInterval(sweeper);
+    await jobs.stop();
     const deadline = setTimeout(() => {
       logger.warn('shutdown timeout reached; exiting with requests still open');
       process.exit(1);

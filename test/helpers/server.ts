@@ -43,7 +43,7 @@ export function makeTempDir(prefix = 'wharf-test-'): string {
  * data directory gets its own PostgreSQL database, named after it so a restart on the same
  * directory finds the same metadata: the suites then run against PostgreSQL instead of SQLite.
  */
-async function postgresFor(dataDir: string): Promise<string | null> {
+export async function postgresFor(dataDir: string): Promise<string | null> {
   const server = process.env.WHARF_TEST_POSTGRES;
   if (!server) return null;
   const name = 'wharf_' + createHash('sha256').update(dataDir).digest('hex').slice(0, 20);
