@@ -24,6 +24,10 @@ async function withRuntime(flags: CommonFlags, work: (runtime: Runtime) => Promi
   } finally {
     await runtime.close();
   }
+  // Leave through process.exit, as `serve` does: better-sqlite3 12 on Node 24 can abort when its
+  // statement objects are finalized during a natural exit's teardown.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(0);
 }
 
 /** Reads a policy argument: `@file.json` or `file://file.json` from disk, else the literal JSON. */
