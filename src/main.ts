@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { loadConfig } from './config/index.js';
 import { serve } from './server/serve.js';
 import { adminCommand } from './cli/admin.js';
+import { migrateCommand } from './cli/migrate.js';
 
 const program = new Command()
   .name('wharf')
@@ -29,6 +30,15 @@ program
   .option('--trusted-proxies <cidrs>', 'proxies whose X-Forwarded-For is believed (comma-separated)')
   .option('--auth-failure-limit <n>', 'failed authentications per source address per minute (default 30)')
   .option('--sts-min-session-seconds <n>', 'shortest AssumeRole session (default 900; lower only for tests)')
+  .addOption(new Option('--storage <kind>', 'where blob bytes live (default filesystem)').choices(['filesystem', 's3']))
+  .option('--s3-bucket <bucket>', 'bucket for --storage s3')
+  .option('--s3-prefix <prefix>', 'key prefix inside the bucket')
+  .option('--s3-endpoint <url>', 'S3-compatible server (default: AWS)')
+  .option('--s3-region <region>', 'bucket region (default: --region)')
+  .option('--s3-force-path-style', 'address the bucket in the path, not the host name')
+  .option('--encrypt-at-rest', 'encrypt the blobs of AES256 (default) repositories under the registry key')
+  .option('--blob-redirect', 'answer blob GETs with a redirect to a short-lived presigned URL (s3)')
+  .option('--blob-redirect-ttl <duration>', 'how long redirect URLs stay valid (default 5m)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .action(async (flags: Record<string, unknown>) => {
     const { config: file, fsync, ...rest } = flags;
@@ -38,6 +48,7 @@ program
   });
 
 program.addCommand(adminCommand());
+program.addCommand(migrateCommand());
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`wharf: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,9 +1,10 @@
 // `wharf admin ...`: manage principals, keys and policies offline, straight on the data directory
 // (safe while servers run: SQLite WAL lets one writer in at a time). Output is JSON for scripts.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { openRuntime, type Runtime } from '../server/runtime.js';
+import { encryptionKeyFile, openRuntime, type Runtime } from '../server/runtime.js';
+import { KeyRing } from '../storage/index.js';
 
 interface CommonFlags {
   dataDir?: string;
@@ -113,6 +114,40 @@ export function adminCommand(): Command {
       await r.iam.directory.deleteRole(name);
       return { deleted: name };
     }),
+  );
+
+  const encryptionKey = admin
+    .command('encryption-key')
+    .description('master keys that encrypt blobs at rest (a KMS key id for repositories created with encryptionType KMS)');
+  // Creating and listing keys touch only the key ring, not the database.
+  const withKeyRing = async (flags: CommonFlags, work: (ring: KeyRing) => Promise<unknown>) => {
+    const config = loadConfig({ file: flags.config, flags: { dataDir: flags.dataDir, database: flags.database } });
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    print(await work(await KeyRing.open({ path: encryptionKeyFile(config) })));
+  };
+  common(encryptionKey.command('list')).action((flags: CommonFlags) =>
+    withKeyRing(flags, async (ring) => ring.names().map((name) => ({ name, version: ring.newestVersion(name) }))),
+  );
+  common(encryptionKey.command('create <name>')).action((name: string, flags: CommonFlags) =>
+    withKeyRing(flags, async (ring) => {
+      await ring.create(name);
+      return { name, version: ring.newestVersion(name) };
+    }),
+  );
+  common(
+    encryptionKey
+      .command('rotate <name>')
+      .description('add a new version of the key and re-wrap every data key under it (blobs are not rewritten)'),
+  ).action((name: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      const version = await r.keyRing.rotate(name);
+      return { name, version, rewrapped: await r.stores.rewrap(name) };
+    }),
+  );
+  common(
+    encryptionKey.command('rewrap <name>').description('re-wrap data keys under the newest version (after changing WHARF_ENCRYPTION_KEYS by hand)'),
+  ).action((name: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => ({ name, version: r.keyRing.newestVersion(name), rewrapped: await r.stores.rewrap(name) })),
   );
 
   common(admin.command('audit').description('recent authorization decisions on writes').option('--limit <n>', 'entries', '50')).action(

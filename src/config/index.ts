@@ -59,6 +59,36 @@ export const ConfigSchema = z.object({
   stsMinSessionSeconds: int(1, 43200).default(900),
   /** Failed authentications allowed per source address per minute before it is refused. */
   authFailureLimit: int(1, 1_000_000).default(30),
+  /** Where blob bytes live: `filesystem` under dataDir, or `s3` (shared by several nodes). */
+  storage: z.enum(['filesystem', 's3']).default('filesystem'),
+  s3Bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 's3Bucket must be a valid bucket name').optional(),
+  /** Key prefix inside the bucket, so one bucket can hold several registries. */
+  s3Prefix: z
+    .string()
+    .regex(/^([A-Za-z0-9!_.*'()-]+\/)*[A-Za-z0-9!_.*'()-]*$/, 's3Prefix must be a plain key prefix')
+    .refine((v) => !v.split('/').some((part) => part === '.' || part === '..'), 's3Prefix must not hold . or .. segments')
+    .default(''),
+  /** A non-AWS server (Ceph RGW, MinIO, ...); unset means AWS. */
+  s3Endpoint: z.string().url().optional(),
+  /** Defaults to `region`. */
+  s3Region: z.string().optional(),
+  s3ForcePathStyle: bool.optional(),
+  /** Else the AWS SDK's default chain (environment, web identity, instance profile). */
+  s3AccessKeyId: z.string().optional(),
+  s3SecretAccessKey: z.string().optional(),
+  /** Server-side encryption the object store applies to everything Wharf writes. */
+  s3Sse: z.enum(['none', 'AES256', 'aws:kms']).default('none'),
+  s3SseKmsKeyId: z.string().optional(),
+  /**
+   * Encrypt the blobs of repositories created with ECR's default AES256 configuration under the
+   * registry key (aws/ecr). Off, they are stored as pushed (rely on disk encryption or s3Sse), which
+   * keeps blob transfers at full speed and allows blobRedirect. KMS repositories are always
+   * encrypted, under their own key.
+   */
+  encryptAtRest: bool.default(false),
+  /** Answer blob GETs with a redirect to a short-lived presigned URL, so bytes bypass the node (s3 only). */
+  blobRedirect: bool.default(false),
+  blobRedirectTtl: duration.default(300_000),
   /** Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated). */
   trustedProxies: z
     .union([z.string(), z.array(z.string())])
@@ -105,6 +135,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   }
   const config = result.data;
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new Error('tlsCert and tlsKey must be given together');
+  if (config.storage === 's3' && !config.s3Bucket) throw new Error('storage s3 needs s3Bucket');
+  if ((config.s3AccessKeyId === undefined) !== (config.s3SecretAccessKey === undefined)) throw new Error('s3AccessKeyId and s3SecretAccessKey must be given together');
+  if (config.blobRedirect && config.storage !== 's3') throw new Error('blobRedirect needs storage s3');
   return { ...config, dataDir: resolve(config.dataDir) };
 }
 

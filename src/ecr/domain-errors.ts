@@ -25,6 +25,7 @@ const ECR_CODE: Record<ErrorCode, string> = {
   UNSUPPORTED: 'UnsupportedImageTypeException',
   TOO_MANY_REQUESTS: 'ThrottlingException',
   PAGINATION_NUMBER_INVALID: 'InvalidParameterException',
+  KMS_KEY_UNKNOWN: 'KmsException',
 };
 
 export function ecrErrorFromDomain(error: RegistryError): AwsError {

@@ -67,7 +67,7 @@ export async function layerUrlPlugin(app: FastifyInstance, options: { runtime: R
     if (cut < 0 || !isValidName(repository) || !isDigest(digest)) throw denied();
     const ok = verifyLayerSignature(runtime.iam.layerUrlKey, repository, digest, query.get('expires') ?? undefined, query.get('signature') ?? undefined, Date.now() / 1000);
     if (!ok) throw denied();
-    await sendBlob(reply, runtime.registry.blobs, repository, digest, request.headers.range);
+    await sendBlob(reply, runtime.registry.blobs, await runtime.registry.blobs.stat(repository, digest), request.headers.range);
     return reply;
   });
 }

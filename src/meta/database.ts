@@ -16,6 +16,12 @@ export interface MetaDatabase {
    * committed; caches compare it to know when they may be stale. Null when the dialect has none.
    */
   externalChangeCounter(): number | null;
+  /**
+   * True when the counter moves the moment another writer commits (SQLite's data_version); false
+   * when news of a commit arrives a moment later (PostgreSQL notifications), so a cache of
+   * mutable data (tags) could briefly lag another node's write.
+   */
+  changeCounterIsSynchronous: boolean;
   close(): Promise<void>;
 }
 
@@ -38,6 +44,7 @@ export async function openSqlite(options: SqliteOptions): Promise<MetaDatabase> 
     db,
     dialect: 'sqlite',
     externalChangeCounter: () => dataVersion.get() as number,
+    changeCounterIsSynchronous: true,
     close: () => db.destroy(),
   };
 }
@@ -66,6 +73,7 @@ export async function openPostgres(options: PostgresOptions): Promise<MetaDataba
     db,
     dialect: 'postgres',
     externalChangeCounter: () => listener.counter(),
+    changeCounterIsSynchronous: false,
     close: async () => {
       await listener.stop();
       await db.destroy();

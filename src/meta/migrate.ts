@@ -7,6 +7,8 @@ import * as identity from './migrations/0002_identity.js';
 import * as ecr from './migrations/0003_ecr.js';
 import * as changeNotifications from './migrations/0004_change_notifications.js';
 import * as jobs from './migrations/0005_jobs.js';
+import * as dataKeys from './migrations/0006_data_keys.js';
+import * as storageScopes from './migrations/0007_storage_scopes.js';
 
 interface VersionedMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -18,6 +20,8 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '0003_ecr': ecr,
   '0004_change_notifications': changeNotifications,
   '0005_jobs': jobs,
+  '0006_data_keys': dataKeys,
+  '0007_storage_scopes': storageScopes,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -21,12 +21,16 @@
 //   repositories      + policy (repository policy JSON) · resource_tags (JSON map)
 //   repositories      + image_tag_mutability · mutability_exclusions(JSON) · scan_on_push ·
 //                     encryption_type · kms_key · lifecycle_policy
+//   repositories      + storage_scope ('' plain, else the master key its blobs are encrypted under)
+//   uploads           + storage_scope (the scope of the repository when the upload started)
 //   creation_templates prefix PK (or ROOT) · applied_for(JSON) · the settings a new repository gets
 //   events_outbox     id PK · at · detail_type · detail(JSON) · delivered_at
 //   pull_time_exclusions principal_arn PK                            (pulls not recorded)
 //   jobs              id PK · kind · key (unique, for recurring/deduplicated jobs) · payload(JSON) ·
 //                     status pending|done|failed · run_at · every_ms · attempts · max_attempts ·
 //                     lease_owner · lease_until · last_error            (durable background work)
+//   data_keys         ref PK (scope + upload/<id> or blob/<digest>/<fingerprint>) · key_name ·
+//                     key_version · wrapped (base64) · created_at     (encrypted blob stores' DEKs)
 //   audit_log         id PK · at · request_id · principal_arn · action · resource · source_ip ·
 //                     decision                                       (every decision on a write)
 //
@@ -45,6 +49,7 @@ export interface RepositoriesTable {
   encryption_type: string;
   kms_key: string | null;
   lifecycle_policy: string | null;
+  storage_scope: string;
 }
 
 export interface CreationTemplatesTable {
@@ -119,6 +124,7 @@ export interface TagsTable {
 export interface UploadsTable {
   id: string;
   repository: string;
+  storage_scope: Generated<string>;
   size: number;
   digest: string | null;
   created_at: number;
@@ -204,6 +210,14 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export interface DataKeysTable {
+  ref: string;
+  key_name: string;
+  key_version: number;
+  wrapped: string;
+  created_at: number;
+}
+
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
@@ -224,4 +238,5 @@ export interface Database {
   events_outbox: EventsOutboxTable;
   pull_time_exclusions: PullTimeExclusionsTable;
   jobs: JobsTable;
+  data_keys: DataKeysTable;
 }

@@ -24,6 +24,8 @@ export const OCI_STATUS: Record<ErrorCode, number> = {
   REPOSITORY_NOT_EMPTY: 400,
   TEMPLATE_EXISTS: 400,
   TEMPLATE_UNKNOWN: 404,
+  // A creation template naming a key the key ring lacks: the push cannot create the repository.
+  KMS_KEY_UNKNOWN: 403,
 };
 
 /** Domain codes that have no OCI spelling go out as the closest spec code. */
@@ -33,6 +35,7 @@ const OCI_CODE: Partial<Record<ErrorCode, string>> = {
   REPOSITORY_NOT_EMPTY: 'DENIED',
   TEMPLATE_EXISTS: 'UNSUPPORTED',
   TEMPLATE_UNKNOWN: 'NAME_UNKNOWN',
+  KMS_KEY_UNKNOWN: 'DENIED',
 };
 
 export interface OciErrorBody {

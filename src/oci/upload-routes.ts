@@ -78,8 +78,7 @@ async function tryMount(call: OciCall, digest: string, from: string | undefined)
     const linked = await call.registry.blobs.linkedDigests(source, [digest]);
     if (!linked.has(digest)) continue;
     await call.registry.repositories.ensureForPush(call.params.name, call.mayCreate);
-    await call.registry.blobs.link(call.params.name, digest);
-    return true;
+    if (await call.registry.blobs.mount(call.params.name, source, digest)) return true;
   }
   return false;
 }

@@ -7,6 +7,8 @@ import type { RegistryContext } from './context.js';
 export interface BlobInfo {
   digest: string;
   size: number;
+  /** The storage scope holding the bytes for the repository the blob was found in. */
+  scope: string;
 }
 
 function unknownBlob(digest: string): RegistryError {
@@ -14,26 +16,42 @@ function unknownBlob(digest: string): RegistryError {
 }
 
 export class BlobService {
-  constructor(private readonly ctx: RegistryContext) {}
+  /**
+   * @param redirectSeconds when set and the store can hand out URLs, blob reads may be answered
+   *   with a redirect to a URL valid this long, so the bytes bypass the node
+   */
+  constructor(
+    private readonly ctx: RegistryContext,
+    private readonly redirectSeconds: number | null = null,
+  ) {}
+
+  /** Where a client may fetch a blob directly, or null to stream it through the node. */
+  async directUrl(blob: BlobInfo): Promise<string | null> {
+    // Encrypted scopes hold ciphertext that only a node can turn back into the blob.
+    if (this.redirectSeconds === null || blob.scope !== '') return null;
+    const store = await this.ctx.stores.forScope('');
+    return store.readUrl ? store.readUrl(blob.digest, this.redirectSeconds) : null;
+  }
 
   async stat(repository: string, digest: string): Promise<BlobInfo> {
     const row = await this.ctx.db
       .selectFrom('repository_blobs as rb')
       .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-      .select(['b.digest', 'b.size'])
+      .innerJoin('repositories as r', 'r.name', 'rb.repository')
+      .select(['b.digest', 'b.size', 'r.storage_scope'])
       .where('rb.repository', '=', repository)
       .where('rb.digest', '=', digest)
       .executeTakeFirst();
     if (!row) throw unknownBlob(digest);
-    return { digest: row.digest, size: Number(row.size) };
+    return { digest: row.digest, size: Number(row.size), scope: row.storage_scope };
   }
 
-  async open(digest: string, range?: ByteRange): Promise<Readable> {
+  async open(blob: BlobInfo, range?: ByteRange): Promise<Readable> {
     try {
-      return await this.ctx.store.read(digest, range);
+      return await (await this.ctx.stores.forScope(blob.scope)).read(blob.digest, range);
     } catch (error) {
       // Metadata says the blob exists but the bytes are gone: report it as unknown, not a crash.
-      if (error instanceof BlobNotFound) throw unknownBlob(digest);
+      if (error instanceof BlobNotFound) throw unknownBlob(blob.digest);
       throw error;
     }
   }
@@ -48,8 +66,22 @@ export class BlobService {
     if (Number(result.numDeletedRows) === 0) throw unknownBlob(digest);
   }
 
-  /** Links an already-stored blob into `repository` (the repository must exist). */
-  async link(repository: string, digest: string): Promise<void> {
+  /**
+   * Links `digest`, which `source` holds, into `target` (which must exist) without moving bytes;
+   * false when the bytes are not in the target's storage scope (another encryption key), so the
+   * client has to upload them: one key's ciphertext never serves another key's repository.
+   */
+  async mount(target: string, source: string, digest: string): Promise<boolean> {
+    const scopes = await this.ctx.db.selectFrom('repositories').select(['name', 'storage_scope']).where('name', 'in', [target, source]).execute();
+    const targetScope = scopes.find((r) => r.name === target)?.storage_scope;
+    const sourceScope = scopes.find((r) => r.name === source)?.storage_scope;
+    if (targetScope === undefined) return false;
+    if (targetScope !== sourceScope && !(await (await this.ctx.stores.forScope(targetScope)).stat(digest))) return false;
+    await this.link(target, digest);
+    return true;
+  }
+
+  private async link(repository: string, digest: string): Promise<void> {
     await this.ctx.db
       .insertInto('repository_blobs')
       .values({ repository, digest, created_at: this.ctx.now() })

@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'REPOSITORY_EXISTS'
   | 'REPOSITORY_NOT_EMPTY'
   | 'TEMPLATE_EXISTS'
-  | 'TEMPLATE_UNKNOWN';
+  | 'TEMPLATE_UNKNOWN'
+  | 'KMS_KEY_UNKNOWN';
 
 export class RegistryError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 import type { MetaDatabase } from '../meta/index.js';
-import type { BlobStore } from '../storage/index.js';
+import type { BlobStores } from './context.js';
 import { BlobService } from './blobs.js';
 import { ManifestCache } from './manifest-cache.js';
 import { ManifestService } from './manifests.js';
@@ -21,6 +21,8 @@ export { IMAGE_ACTION, type ImageActionDetail } from './events.js';
 /** Account settings live in the settings table under this prefix (ECR's Get/PutAccountSetting). */
 export const ACCOUNT_SETTING_PREFIX = 'account:';
 export const BLOB_MOUNTING_SETTING = `${ACCOUNT_SETTING_PREFIX}BLOB_MOUNTING`;
+export type { BlobInfo } from './blobs.js';
+export type { BlobStores } from './context.js';
 export type { BlobService, ManifestService, PullRecorder, RepositoryService, TagService, TemplateService, UploadService };
 
 export interface Registry {
@@ -35,9 +37,11 @@ export interface Registry {
 
 export interface RegistryOptions {
   meta: MetaDatabase;
-  store: BlobStore;
+  stores: BlobStores;
   maxManifestBytes: number;
   manifestCacheEntries: number;
+  /** Answer blob reads with presigned-URL redirects valid this long (stores that support it). */
+  blobRedirectSeconds?: number | null;
   now?: () => number;
 }
 
@@ -45,15 +49,15 @@ export function createRegistry(options: RegistryOptions): Registry {
   const now = options.now ?? Date.now;
   const cache = new ManifestCache(options.manifestCacheEntries, options.meta.externalChangeCounter);
   const templates = new TemplateService(options.meta.db, now);
-  const ctx = { db: options.meta.db, store: options.store, now, templates, onManifestsChanged: () => cache.invalidate() };
+  const ctx = { db: options.meta.db, stores: options.stores, now, templates, onManifestsChanged: () => cache.invalidate() };
   const repositories = new RepositoryService(ctx);
-  const blobs = new BlobService(ctx);
+  const blobs = new BlobService(ctx, options.blobRedirectSeconds ?? null);
   return {
     repositories,
     templates,
     blobs,
     uploads: new UploadService(ctx, repositories),
-    manifests: new ManifestService(ctx, repositories, blobs, cache, options.maxManifestBytes),
+    manifests: new ManifestService(ctx, repositories, blobs, cache, options.maxManifestBytes, options.meta.changeCounterIsSynchronous),
     tags: new TagService(ctx, repositories),
     pulls: new PullRecorder(options.meta.db, now),
   };

@@ -66,6 +66,8 @@ export class ManifestService {
     private readonly blobs: BlobService,
     private readonly cache: ManifestCache,
     private readonly maxManifestBytes: number,
+    /** Whether a cached tag may be trusted (see MetaDatabase.changeCounterIsSynchronous). */
+    private readonly tagsMayBeCached: boolean,
   ) {}
 
   get maxBytes(): number {
@@ -162,9 +164,21 @@ export class ManifestService {
   }
 
   async get(repository: string, reference: string): Promise<CachedManifest> {
+    const ref = parseReference(reference);
+    if (ref.kind === 'tag' && !this.tagsMayBeCached) {
+      // Another node may have moved the tag a moment ago and its notification not have arrived:
+      // resolve the tag in the database (one indexed lookup), then use the cache by digest, which
+      // names immutable content.
+      const tag = await this.ctx.db
+        .selectFrom('tags')
+        .select('digest')
+        .where('repository', '=', repository)
+        .where('name', '=', ref.tag)
+        .executeTakeFirst();
+      if (tag) return this.get(repository, tag.digest);
+    }
     const cached = this.cache.get(repository, reference);
     if (cached) return cached;
-    const ref = parseReference(reference);
     let query = this.ctx.db
       .selectFrom('manifests as m')
       .select(['m.digest', 'm.media_type', 'm.content', 'm.subject_digest'])

@@ -39,7 +39,7 @@ export type MayCreate = (name: string) => Promise<boolean>;
 
 type RepositoryRow = Database['repositories'];
 
-function toRepository(row: RepositoryRow): Repository {
+function toRepository(row: Omit<RepositoryRow, 'storage_scope'>): Repository {
   return {
     name: row.name,
     createdAt: new Date(Number(row.created_at)),
@@ -54,7 +54,7 @@ function toRepository(row: RepositoryRow): Repository {
   };
 }
 
-function toRow(name: string, createdAt: number, s: RepositorySettings): RepositoryRow {
+function toRow(name: string, createdAt: number, s: RepositorySettings): Omit<RepositoryRow, 'storage_scope'> {
   return {
     name,
     created_at: createdAt,
@@ -89,6 +89,13 @@ export class RepositoryService {
     if (!(await this.exists(name))) throw unknownRepository(name);
   }
 
+  /** Which blob store holds the repository's bytes (fixed at creation). */
+  async storageScope(name: string): Promise<string> {
+    const row = await this.db.selectFrom('repositories').select('storage_scope').where('name', '=', name).executeTakeFirst();
+    if (!row) throw unknownRepository(name);
+    return row.storage_scope;
+  }
+
   async get(name: string): Promise<Repository> {
     const row = await this.db.selectFrom('repositories').selectAll().where('name', '=', name).executeTakeFirst();
     if (!row) throw unknownRepository(name);
@@ -98,7 +105,8 @@ export class RepositoryService {
   async create(name: string, settings: Partial<RepositorySettings> = {}): Promise<Repository> {
     const full = { ...DEFAULT_SETTINGS, ...settings };
     const row = toRow(name, this.ctx.now(), full);
-    const result = await this.db.insertInto('repositories').values(row).onConflict((oc) => oc.column('name').doNothing()).executeTakeFirst();
+    const storage_scope = await this.ctx.stores.scopeFor(full);
+    const result = await this.db.insertInto('repositories').values({ ...row, storage_scope }).onConflict((oc) => oc.column('name').doNothing()).executeTakeFirst();
     if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) {
       throw new RegistryError('REPOSITORY_EXISTS', `The repository with name '${name}' already exists`, { name });
     }
@@ -127,14 +135,14 @@ export class RepositoryService {
         const image = await trx.selectFrom('manifests').select('digest').where('repository', '=', name).limit(1).executeTakeFirst();
         if (image) throw new RegistryError('REPOSITORY_NOT_EMPTY', `The repository with name '${name}' cannot be deleted because it still contains images`, { name });
       }
-      const open = await trx.selectFrom('uploads').select('id').where('repository', '=', name).execute();
+      const open = await trx.selectFrom('uploads').select(['id', 'storage_scope']).where('repository', '=', name).execute();
       await trx.deleteFrom('uploads').where('repository', '=', name).execute();
       await trx.deleteFrom('tags').where('repository', '=', name).execute();
       await trx.deleteFrom('manifests').where('repository', '=', name).execute();
       await trx.deleteFrom('repositories').where('name', '=', name).execute();
       return open;
     });
-    for (const { id } of uploads) await this.ctx.store.deleteUpload(id);
+    for (const upload of uploads) await (await this.ctx.stores.forScope(upload.storage_scope)).deleteUpload(upload.id);
     this.ctx.onManifestsChanged();
     return repository;
   }

@@ -4,7 +4,7 @@
 import { randomUUID, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { newHasher, parseDigest, UploadNotFound } from '../storage/index.js';
+import { newHasher, parseDigest, UploadNotFound, type BlobStore } from '../storage/index.js';
 import { RegistryError } from './errors.js';
 import type { RegistryContext } from './context.js';
 import type { MayCreate, RepositoryService } from './repositories.js';
@@ -16,6 +16,8 @@ export interface UploadState {
   size: number;
   /** Set once the upload was verified as this digest and its bytes are moving into the store. */
   verifiedDigest: string | null;
+  /** The storage scope (blob store) the upload's bytes go to: its repository's. */
+  scope: string;
 }
 
 export interface ChunkOptions {
@@ -57,7 +59,11 @@ export class UploadService {
   ) {}
 
   get minChunkLength(): number {
-    return this.ctx.store.minChunkLength;
+    return this.ctx.stores.minChunkLength;
+  }
+
+  private store(state: { scope: string }): Promise<BlobStore> {
+    return this.ctx.stores.forScope(state.scope);
   }
 
   /** Serialises work on one session inside this process; the DB guards across processes. */
@@ -74,23 +80,24 @@ export class UploadService {
 
   async start(repository: string, mayCreate: MayCreate): Promise<UploadState> {
     await this.repositories.ensureForPush(repository, mayCreate);
+    const scope = await this.repositories.storageScope(repository);
     const id = randomUUID();
-    await this.ctx.store.createUpload(id);
+    await (await this.store({ scope })).createUpload(id);
     const now = this.ctx.now();
-    await this.ctx.db.insertInto('uploads').values({ id, repository, size: 0, created_at: now, updated_at: now }).execute();
+    await this.ctx.db.insertInto('uploads').values({ id, repository, storage_scope: scope, size: 0, created_at: now, updated_at: now }).execute();
     this.hashes.set(id, { hash: newHasher('sha256'), offset: 0 });
-    return { id, repository, size: 0, verifiedDigest: null };
+    return { id, repository, size: 0, verifiedDigest: null, scope };
   }
 
   async status(repository: string, id: string): Promise<UploadState> {
     const row = await this.ctx.db
       .selectFrom('uploads')
-      .select(['id', 'repository', 'size', 'digest'])
+      .select(['id', 'repository', 'size', 'digest', 'storage_scope'])
       .where('id', '=', id)
       .where('repository', '=', repository)
       .executeTakeFirst();
     if (!row) throw unknownUpload(id);
-    return { id: row.id, repository: row.repository, size: Number(row.size), verifiedDigest: row.digest };
+    return { id: row.id, repository: row.repository, size: Number(row.size), verifiedDigest: row.digest, scope: row.storage_scope };
   }
 
   async append(repository: string, id: string, body: Readable, chunk: ChunkOptions): Promise<UploadState> {
@@ -105,9 +112,10 @@ export class UploadService {
         uploadedBytes: state.size,
       });
     }
-    const stored = await this.ctx.store.uploadSize(id);
+    const store = await this.store(state);
+    const stored = await store.uploadSize(id);
     if (stored === null) throw unknownUpload(id);
-    if (stored !== state.size) await this.ctx.store.truncateUpload(id, state.size);
+    if (stored !== state.size) await store.truncateUpload(id, state.size);
 
     const running = this.hashes.get(id);
     const hash = running && running.offset === state.size ? running.hash : null;
@@ -115,20 +123,20 @@ export class UploadService {
     const counter = new CountingHasher(hash);
     let newSize: number;
     try {
-      const written = this.ctx.store.appendUpload(id, state.size, counter);
+      const written = store.appendUpload(id, state.size, counter);
       await Promise.all([pipeline(body, counter), written]);
       newSize = await written;
     } catch (error) {
-      await this.ctx.store.truncateUpload(id, state.size).catch(() => undefined);
+      await store.truncateUpload(id, state.size).catch(() => undefined);
       if (error instanceof UploadNotFound) throw unknownUpload(id);
       throw new RegistryError('BLOB_UPLOAD_INVALID', 'upload body was interrupted', { uuid: id, cause: String(error) });
     }
     if (chunk.length !== undefined && counter.bytes !== chunk.length) {
-      await this.ctx.store.truncateUpload(id, state.size);
+      await store.truncateUpload(id, state.size);
       throw new RegistryError('BLOB_UPLOAD_INVALID', `expected ${chunk.length} bytes, received ${counter.bytes}`, { uuid: id });
     }
     if (newSize !== state.size + counter.bytes) {
-      await this.ctx.store.truncateUpload(id, state.size);
+      await store.truncateUpload(id, state.size);
       throw new RegistryError('BLOB_UPLOAD_INVALID', 'upload size changed concurrently', { uuid: id });
     }
     const updated = await this.ctx.db
@@ -148,20 +156,21 @@ export class UploadService {
       const parsed = parseDigest(digest);
       if (!parsed) throw new RegistryError('DIGEST_INVALID', 'invalid digest', { digest });
       const current = await this.status(repository, id);
-      if (current.verifiedDigest !== null && (await this.ctx.store.uploadSize(id)) === null) {
+      const store = await this.store(current);
+      if (current.verifiedDigest !== null && (await store.uploadSize(id)) === null) {
         body?.resume(); // a retry may resend the last chunk, which was already counted
         return this.finishInterruptedCommit(current, digest);
       }
       const state = body ? await this.appendLocked(repository, id, body, chunk) : current;
-      const actual = await this.digestOf(id, state.size, parsed.algorithm);
+      const actual = await this.digestOf(state, parsed.algorithm);
       if (actual !== digest) {
-        await this.discard(id);
+        await this.discard(state);
         throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest, actual });
       }
       await this.ctx.db.updateTable('uploads').set({ digest }).where('id', '=', id).execute();
-      const existing = await this.ctx.store.stat(digest);
-      if (existing) await this.ctx.store.deleteUpload(id);
-      else await this.ctx.store.commitUpload(id, digest);
+      const existing = await store.stat(digest);
+      if (existing) await store.deleteUpload(id);
+      else await store.commitUpload(id, digest);
       return this.recordBlob(state, digest);
     });
   }
@@ -172,9 +181,9 @@ export class UploadService {
    * can never link a different (someone else's) blob of the same size.
    */
   private async finishInterruptedCommit(state: UploadState, digest: string): Promise<{ digest: string; size: number }> {
-    const stored = await this.ctx.store.stat(digest);
+    const stored = await (await this.store(state)).stat(digest);
     if (state.verifiedDigest !== digest || !stored || stored.size !== state.size) {
-      await this.discard(state.id);
+      await this.discard(state);
       throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload was lost; start a new upload', { uuid: state.id });
     }
     return this.recordBlob(state, digest);
@@ -202,18 +211,18 @@ export class UploadService {
 
   async cancel(repository: string, id: string): Promise<void> {
     await this.withLock(id, async () => {
-      await this.status(repository, id);
-      await this.discard(id);
+      await this.discard(await this.status(repository, id));
     });
   }
 
-  private async discard(id: string): Promise<void> {
-    this.hashes.delete(id);
-    await this.ctx.db.deleteFrom('uploads').where('id', '=', id).execute();
-    await this.ctx.store.deleteUpload(id);
+  private async discard(state: { id: string; scope: string }): Promise<void> {
+    this.hashes.delete(state.id);
+    await this.ctx.db.deleteFrom('uploads').where('id', '=', state.id).execute();
+    await (await this.store(state)).deleteUpload(state.id);
   }
 
-  private async digestOf(id: string, size: number, algorithm: 'sha256' | 'sha512'): Promise<string> {
+  private async digestOf(state: UploadState, algorithm: 'sha256' | 'sha512'): Promise<string> {
+    const { id, size } = state;
     const running = this.hashes.get(id);
     if (algorithm === 'sha256' && running && running.offset === size) {
       this.hashes.delete(id);
@@ -222,7 +231,7 @@ export class UploadService {
     // After a restart, on another node, or for sha512: hash what the store holds.
     const hash = newHasher(algorithm);
     const counter = new CountingHasher(hash);
-    const stored = await this.ctx.store.readUpload(id).catch((error: unknown) => {
+    const stored = await (await this.store(state)).readUpload(id).catch((error: unknown) => {
       throw error instanceof UploadNotFound ? unknownUpload(id) : error;
     });
     await pipeline(stored, counter, async function* (source) {
@@ -238,15 +247,18 @@ export class UploadService {
    */
   async expire(ttlMs: number): Promise<number> {
     const cutoff = this.ctx.now() - ttlMs;
-    const stale = await this.ctx.db.selectFrom('uploads').select('id').where('updated_at', '<', cutoff).execute();
-    for (const { id } of stale) await this.withLock(id, () => this.discard(id));
+    const stale = await this.ctx.db.selectFrom('uploads').select(['id', 'storage_scope']).where('updated_at', '<', cutoff).execute();
+    for (const row of stale) await this.withLock(row.id, () => this.discard({ id: row.id, scope: row.storage_scope }));
     let orphans = 0;
-    for await (const upload of this.ctx.store.listUploads()) {
-      if (upload.modifiedAt.getTime() >= cutoff) continue;
-      const row = await this.ctx.db.selectFrom('uploads').select('id').where('id', '=', upload.id).executeTakeFirst();
-      if (!row) {
-        await this.ctx.store.deleteUpload(upload.id);
-        orphans++;
+    for (const scope of await this.ctx.stores.scopesInUse()) {
+      const store = await this.ctx.stores.forScope(scope);
+      for await (const upload of store.listUploads()) {
+        if (upload.modifiedAt.getTime() >= cutoff) continue;
+        const row = await this.ctx.db.selectFrom('uploads').select('id').where('id', '=', upload.id).executeTakeFirst();
+        if (!row) {
+          await store.deleteUpload(upload.id);
+          orphans++;
+        }
       }
     }
     return stale.length + orphans;

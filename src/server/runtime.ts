@@ -9,7 +9,9 @@ import { LAYER_URL_KEY_PURPOSE } from '../ecr/download-urls.js';
 import { AccessKeyStore, Directory, FailureLimiter, IamAccessControl, LoginTokens, MasterKey, RoleSessions } from '../iam/index.js';
 import { openPostgres, openSqlite, type MetaDatabase } from '../meta/index.js';
 import { createRegistry, type Registry } from '../registry/index.js';
-import { FilesystemBlobStore, type BlobStore } from '../storage/index.js';
+import { KeyRing, type BlobStore } from '../storage/index.js';
+import { NodeBlobStores } from './blob-stores.js';
+import { agreeOnMasterKey } from './key-agreement.js';
 import { JobQueue } from '../jobs/index.js';
 
 export interface IamServices {
@@ -25,7 +27,10 @@ export interface IamServices {
 export interface Runtime {
   config: Config;
   meta: MetaDatabase;
+  /** The plain blob store (readiness checks); repositories' bytes go through registry's scoped stores. */
   store: BlobStore;
+  stores: NodeBlobStores;
+  keyRing: KeyRing;
   registry: Registry;
   access: AccessControl;
   iam: IamServices;
@@ -34,7 +39,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-async function openMeta(config: Config): Promise<MetaDatabase> {
+export async function openMeta(config: Config): Promise<MetaDatabase> {
   if (config.database && /^postgres(ql)?:\/\//.test(config.database)) return openPostgres({ url: config.database, poolSize: 10 });
   if (config.database && !config.database.startsWith('sqlite:')) {
     throw new Error(`database ${config.database.split(':')[0]}: is not supported; use postgres://... or omit --database for SQLite in the data directory`);
@@ -57,13 +62,20 @@ async function settleRegistryId(meta: MetaDatabase, configured: string | undefin
   return configured ?? settled.value;
 }
 
+/** The key ring file (unless WHARF_ENCRYPTION_KEYS holds the keys). */
+export function encryptionKeyFile(config: Config): string {
+  return join(config.dataDir, 'encryption-keys.json');
+}
+
 export async function openRuntime(config: Config): Promise<Runtime> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const meta = await openMeta(config);
-  const store = new FilesystemBlobStore({ root: config.dataDir, fsync: config.fsync });
-  await store.init();
+  const keyRing = await KeyRing.open({ path: encryptionKeyFile(config) });
+  const stores = await NodeBlobStores.open({ config, db: meta.db, keys: keyRing, encryptByDefault: config.encryptAtRest });
+  const store = stores.plain;
   const registryId = await settleRegistryId(meta, config.registryId);
   const master = await MasterKey.load(join(config.dataDir, 'master.key'), process.env.WHARF_MASTER_KEY);
+  await agreeOnMasterKey(meta.db, master);
   const directory = new Directory(meta.db, registryId);
   const keys = new AccessKeyStore(meta.db, master);
   const sessions = new RoleSessions(meta.db, master);
@@ -82,9 +94,13 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const access = config.anonymous ? new AnonymousAccess() : control;
   const registry = createRegistry({
     meta,
-    store,
+    stores,
     maxManifestBytes: config.maxManifestBytes,
+    blobRedirectSeconds: config.blobRedirect ? Math.ceil(config.blobRedirectTtl / 1000) : null,
     manifestCacheEntries: config.manifestCacheEntries,
   });
-  return { config, meta, store, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, jobs: new JobQueue(meta.db), close: () => meta.close() };
+  return { config, meta, store, stores, keyRing, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, jobs: new JobQueue(meta.db), close: async () => {
+    stores.close();
+    await meta.close();
+  } };
 }

@@ -45,8 +45,11 @@ export interface BlobStore {
   uploadSize(id: string): Promise<number | null>;
   /** Cuts an upload back to `size` bytes, dropping bytes of a write that was never acknowledged. */
   truncateUpload(id: string, size: number): Promise<void>;
-  /** Streams an upload's bytes (used to rebuild a hash after a restart). */
-  readUpload(id: string): Promise<Readable>;
+  /**
+   * Streams an upload's bytes (used to rebuild a hash after a restart), or the given inclusive range
+   * of them (the encryption wrapper reopens an upload's last chunk without reading the rest).
+   */
+  readUpload(id: string, range?: ByteRange): Promise<Readable>;
   /** Atomically turns an upload into the blob `digest`; the upload is gone afterwards. */
   commitUpload(id: string, digest: string): Promise<void>;
   /** Removes an upload; absent uploads are not an error. */
@@ -54,6 +57,11 @@ export interface BlobStore {
   listUploads(): AsyncIterable<UploadInfo>;
   /** Smallest chunk the driver accepts in PATCH, advertised as OCI-Chunk-Min-Length. */
   readonly minChunkLength: number;
+  /**
+   * A short-lived URL from which a client may GET the committed blob itself, for drivers whose
+   * bytes can be served without the node (object stores). Absent where they cannot.
+   */
+  readUrl?(digest: string, expiresInSeconds: number): Promise<string>;
 }
 
 export class BlobNotFound extends Error {

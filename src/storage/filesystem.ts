@@ -124,8 +124,13 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
-  async readUpload(id: string): Promise<Readable> {
+  async readUpload(id: string, range?: ByteRange): Promise<Readable> {
     const path = this.uploadPath(id);
+    // Checked before opening: a stream refusing its range in its constructor leaves the handle
+    // impossible to close (Node 20).
+    if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
+      throw new RangeError(`invalid byte range ${range.start}-${range.end}`);
+    }
     let handle;
     try {
       handle = await open(path, fsConstants.O_RDONLY);
@@ -133,7 +138,7 @@ export class FilesystemBlobStore implements BlobStore {
       if (isNotFound(error)) throw new UploadNotFound(id);
       throw error;
     }
-    return handle.createReadStream({ highWaterMark: READ_CHUNK });
+    return handle.createReadStream({ highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async commitUpload(id: string, digest: string): Promise<void> {
@@ -176,7 +181,8 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes a directory's entries (a rename, a new file) durable. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, fsConstants.O_RDONLY);
   try {
     await handle.sync();

@@ -245,6 +245,18 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Prom
         assert.deepEqual(await collect(await store.readUpload(id)), Buffer.from('same'));
       });
 
+      it('readUpload with a range streams exactly those bytes, across appends', async () => {
+        const id = newUploadId();
+        const parts = [randomBytes(3000), randomBytes(1), randomBytes(70_000)];
+        await store.createUpload(id);
+        let offset = 0;
+        for (const part of parts) offset = await store.appendUpload(id, offset, streamOf(part));
+        const all = Buffer.concat(parts);
+        for (const [start, end] of [[0, 0], [0, all.length - 1], [2999, 3001], [3000, 3000], [100, 65_000], [all.length - 1, all.length - 1]] as const) {
+          assert.deepEqual(await collect(await store.readUpload(id, { start, end })), all.subarray(start, end + 1), `range ${start}-${end}`);
+        }
+      });
+
       it('commitUpload makes the blob visible and the upload gone', async () => {
         const id = newUploadId();
         const bytes = Buffer.concat([randomBytes(100), randomBytes(200)]);

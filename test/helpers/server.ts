@@ -3,9 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { loadConfig } from '../../src/config/index.js';
+import { openBlobStore } from '../../src/storage/index.js';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const MAIN_JS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
@@ -59,15 +62,132 @@ export async function postgresFor(dataDir: string): Promise<string | null> {
   return `${server}/${name}`;
 }
 
+/**
+ * With WHARF_TEST_S3 set (http://KEY:SECRET@127.0.0.1:PORT, a running S3 server), every data
+ * directory keeps its blobs in that server, under a key prefix named after it in one bucket, so
+ * a restart on the same directory finds the same blobs: the suites then run against S3.
+ */
+export async function s3EnvFor(dataDir: string): Promise<Record<string, string>> {
+  const server = process.env.WHARF_TEST_S3;
+  if (!server) return {};
+  const url = new URL(server);
+  const env = {
+    WHARF_STORAGE: 's3',
+    WHARF_S3_BUCKET: 'wharf-test-blobs',
+    WHARF_S3_PREFIX: createHash('sha256').update(dataDir).digest('hex').slice(0, 20) + '/',
+    WHARF_S3_ENDPOINT: url.origin,
+    WHARF_S3_ACCESS_KEY_ID: decodeURIComponent(url.username),
+    WHARF_S3_SECRET_ACCESS_KEY: decodeURIComponent(url.password),
+  };
+  const client = s3ClientFor(env);
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: env.WHARF_S3_BUCKET }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  } finally {
+    client.destroy();
+  }
+  return env;
+}
+
+/** Upload ids the server's blob store holds for `dataDir`, wherever its bytes live. */
+export async function storedUploads(dataDir: string): Promise<string[]> {
+  const config = loadConfig({ env: await s3EnvFor(dataDir), flags: { dataDir } });
+  const { store, close } = await openBlobStore(config);
+  try {
+    const ids: string[] = [];
+    for await (const upload of store.listUploads()) ids.push(upload.id);
+    return ids.sort();
+  } finally {
+    close();
+  }
+}
+
+/**
+ * Every stored object of the server on `dataDir` that may hold blob bytes, by path or key: the
+ * files under the data directory but its database, or the objects under its S3 prefix.
+ */
+export async function storedObjects(dataDir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  const env = await s3EnvFor(dataDir);
+  if (env.WHARF_S3_BUCKET) {
+    const client = s3ClientFor(env);
+    try {
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: env.WHARF_S3_BUCKET, Prefix: env.WHARF_S3_PREFIX, ContinuationToken: token }));
+        for (const object of page.Contents ?? []) {
+          const body = await client.send(new GetObjectCommand({ Bucket: env.WHARF_S3_BUCKET, Key: object.Key! }));
+          out.set(object.Key!, Buffer.from(await body.Body!.transformToByteArray()));
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } finally {
+      client.destroy();
+    }
+    return out;
+  }
+  for (const entry of readdirSync(dataDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name.startsWith('wharf.db')) continue;
+    const path = join(entry.parentPath, entry.name);
+    out.set(relative(dataDir, path), readFileSync(path));
+  }
+  return out;
+}
+
+/** Replaces a stored object (a path or key from storedObjects), as an attacker with disk access could. */
+export async function overwriteStored(dataDir: string, name: string, bytes: Buffer): Promise<void> {
+  const env = await s3EnvFor(dataDir);
+  if (!env.WHARF_S3_BUCKET) {
+    writeFileSync(join(dataDir, name), bytes);
+    return;
+  }
+  const client = s3ClientFor(env);
+  try {
+    await client.send(new PutObjectCommand({ Bucket: env.WHARF_S3_BUCKET, Key: name, Body: bytes }));
+  } finally {
+    client.destroy();
+  }
+}
+
+function s3ClientFor(env: Record<string, string>): S3Client {
+  return new S3Client({
+    endpoint: env.WHARF_S3_ENDPOINT,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: env.WHARF_S3_ACCESS_KEY_ID!, secretAccessKey: env.WHARF_S3_SECRET_ACCESS_KEY! },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/**
+ * Runs the `wharf` command line on the metadata and storage of the server on `dataDir` (the same
+ * database and bucket when the suites run on PostgreSQL and S3). Resolves with its exit code and output.
+ */
+export async function runWharf(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const database = await postgresFor(dataDir);
+  const command = [MAIN_JS, ...args, '--data-dir', dataDir, ...(database ? ['--database', database] : [])];
+  const child = spawn(process.execPath, command, { env: { ...process.env, ...(await s3EnvFor(dataDir)), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exit) => resolve(exit)));
+  return { code, stdout, stderr };
+}
+
 export async function startWharf(options: StartOptions = {}): Promise<WharfProcess> {
   const dataDir = options.dataDir ?? makeTempDir();
   const args = [MAIN_JS, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
   const database = await postgresFor(dataDir);
   if (database) args.push('--database', database);
+  const storageEnv = await s3EnvFor(dataDir);
   if (options.anonymous ?? true) args.push('--anonymous');
   args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, WHARF_LOG_LEVEL: 'info', ...options.env },
+    env: { ...process.env, WHARF_LOG_LEVEL: 'info', ...storageEnv, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

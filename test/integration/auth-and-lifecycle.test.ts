@@ -2,9 +2,9 @@
 // uploads. Unlike the other files this one needs several servers; each is disposed in `after`.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, startWharf, type WharfProcess } from '../helpers/server.js';
+import { makeTempDir, startWharf, storedUploads, type WharfProcess } from '../helpers/server.js';
 import {
   API_VERSION,
   API_VERSION_HEADER,
@@ -37,17 +37,6 @@ after(async () => {
   for (const srv of servers) await srv.dispose();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function listFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 function minChunk(res: Res): number {
   const min = Number(res.header('oci-chunk-min-length') ?? '0');
@@ -249,7 +238,6 @@ describe('abandoned uploads expire (--upload-ttl 2s)', () => {
     const repo = uniqueName('ttl');
     const keep = randomBlob(77);
     await reg.pushBlob(repo, keep);
-    const uploadsDir = join(srv.dataDir, 'uploads');
 
     // Idle upload: one chunk, then nothing.
     const post = await reg.request('POST', `/v2/${repo}/blobs/uploads/`);
@@ -262,8 +250,7 @@ describe('abandoned uploads expire (--upload-ttl 2s)', () => {
       body: data,
     });
     expectStatus(p, 202);
-    const idleFiles = listFiles(uploadsDir);
-    assert.ok(idleFiles.length > 0, `expected the in-progress upload to have files under ${uploadsDir}`);
+    assert.ok((await storedUploads(srv.dataDir)).length > 0, 'expected the in-progress upload in the blob store');
     const idleStart = Date.now();
 
     // Active upload: a chunk every 1.1 s (less than the ttl) for ~4.4 s, then completed.
@@ -295,7 +282,7 @@ describe('abandoned uploads expire (--upload-ttl 2s)', () => {
     const waited = Date.now() - idleStart;
     if (waited < 4000) await sleep(4000 - waited);
     expectError(await reg.get(idle.location), 404, 'BLOB_UPLOAD_UNKNOWN');
-    assert.deepEqual(listFiles(uploadsDir), [], 'files remain under uploads/ after expiry and completion');
+    assert.deepEqual(await storedUploads(srv.dataDir), [], 'uploads remain in the blob store after expiry and completion');
     // Completed content is untouched by the sweep.
     const blob = await reg.getBlob(repo, sha256(keep));
     expectStatus(blob, 200);

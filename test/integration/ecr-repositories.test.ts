@@ -38,7 +38,8 @@ import {
   type Tag,
 } from '@aws-sdk/client-ecr';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { startWharf, type WharfProcess } from '../helpers/server.js';
+import { MAIN_JS, startWharf, type WharfProcess } from '../helpers/server.js';
+import { execFileSync } from 'node:child_process';
 import {
   MT,
   Registry,
@@ -78,6 +79,8 @@ function ecrClient(credentials: { accessKeyId: string; secretAccessKey: string }
 
 before(async () => {
   srv = await startWharf({ anonymous: false });
+  // A KMS key the tests name; created while the server runs, as an administrator would.
+  execFileSync(process.execPath, [MAIN_JS, 'admin', 'encryption-key', 'create', 'alias/my-key', '--data-dir', srv.dataDir]);
   admin = await readAdminCredentials(srv.dataDir);
   ecr = ecrClient(admin);
   registry = new Registry(srv.url, basicAuth(admin.accessKeyId, admin.secretAccessKey));
@@ -171,6 +174,7 @@ describe('CreateRepository / DescribeRepositories / DeleteRepository', () => {
     await rejectsWith(create({ repositoryName: name, imageTagMutability: 'SOMETIMES' as ImageTagMutability }), 'InvalidParameterException', /imageTagMutability/);
     await rejectsWith(create({ repositoryName: name, encryptionConfiguration: { encryptionType: 'ROT13' as EncryptionType } }), 'InvalidParameterException');
     await rejectsWith(create({ repositoryName: name, encryptionConfiguration: { encryptionType: 'AES256', kmsKey: 'alias/k' } }), 'InvalidParameterException', /kmsKey/);
+    await rejectsWith(create({ repositoryName: name, encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'alias/nobody-made-this' } }), 'KmsException', /alias\/nobody-made-this/);
     // Exclusion filters go with the *_WITH_EXCLUSION settings only, 1-5 of them, WILDCARD, [0-9a-zA-Z._*-].
     await rejectsWith(create({ repositoryName: name, imageTagMutability: 'IMMUTABLE', imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'x' }] }), 'InvalidParameterException');
     await rejectsWith(create({ repositoryName: name, imageTagMutability: 'MUTABLE_WITH_EXCLUSION' }), 'InvalidParameterException');

@@ -111,6 +111,12 @@ describe('loadConfig defaults', () => {
       stsMinSessionSeconds: 900,
       authFailureLimit: 30,
       trustedProxies: [],
+      storage: 'filesystem',
+      s3Prefix: '',
+      s3Sse: 'none',
+      encryptAtRest: false,
+      blobRedirect: false,
+      blobRedirectTtl: 300_000,
     });
   });
 
@@ -245,6 +251,12 @@ describe('loadConfig errors', () => {
     { what: 'boolean as a word in the file', file: 'anonymous: maybe', message: [/anonymous/] },
     { what: 'tlsCert without tlsKey', flags: { tlsCert: '/c.pem' }, message: [/tlsCert and tlsKey/] },
     { what: 'tlsKey without tlsCert', env: { WHARF_TLS_KEY: '/k.pem' }, message: [/tlsCert and tlsKey/] },
+    { what: 's3 storage without a bucket', env: { WHARF_STORAGE: 's3' }, message: [/s3Bucket/] },
+    { what: 'unknown storage', flags: { storage: 'ftp' }, message: [/storage/] },
+    { what: 'bad bucket name', env: { WHARF_STORAGE: 's3', WHARF_S3_BUCKET: 'Bad_Bucket' }, message: [/s3Bucket/] },
+    { what: 'traversal in the key prefix', file: 's3Prefix: ../x/', message: [/s3Prefix/] },
+    { what: 's3 key id without secret', env: { WHARF_STORAGE: 's3', WHARF_S3_BUCKET: 'b1b', WHARF_S3_ACCESS_KEY_ID: 'K' }, message: [/s3AccessKeyId and s3SecretAccessKey/] },
+    { what: 'redirects without s3', flags: { blobRedirect: true }, message: [/blobRedirect needs storage s3/] },
   ];
   for (const c of CASES) {
     it(`reports ${c.what}`, async () => {

@@ -1,0 +1,194 @@
+// The scale-out arrangement for real: three `wharf serve` processes, each with its own (scratch) data
+// directory, sharing one PostgreSQL database, one S3 bucket (Ceph RGW), one master key and one set
+// of encryption keys (blobs are encrypted at rest). Nothing a client does may depend on which node
+// answers.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { startWharf, type WharfProcess } from '../helpers/server.js';
+import { freshDatabase } from '../helpers/postgres-server.js';
+import { createS3Client, sharedS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { basicAuth, expectStatus, imageManifest, manifestBytes, MT, randomBlob, Registry, sessionFrom, sha256, uniqueName, withQuery } from '../integration/client.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const REGISTRY_ID = '210987654321';
+
+describe('three stateless nodes on PostgreSQL + S3', () => {
+  const nodes: WharfProcess[] = [];
+  let clients: Registry[] = [];
+
+  let database: string;
+  let storageEnv: Record<string, string>;
+  let bucket: string;
+  let s3: S3TestServer;
+  const masterKey = randomBytes(32).toString('base64');
+  const encryptionKeys = JSON.stringify({ keys: { 'aws/ecr': [randomBytes(32).toString('base64')] } });
+
+  async function startNode(keys = { WHARF_MASTER_KEY: masterKey, WHARF_ENCRYPTION_KEYS: encryptionKeys }): Promise<WharfProcess> {
+    const node = await startWharf({
+      anonymous: false,
+      extraArgs: ['--database', database, '--registry-id', REGISTRY_ID, '--encrypt-at-rest'],
+      env: { ...storageEnv, ...keys },
+    });
+    nodes.push(node);
+    return node;
+  }
+
+  before(async () => {
+    [database, s3] = await Promise.all([freshDatabase(), sharedS3Server()]);
+    bucket = await s3.createBucket('scale-out');
+    storageEnv = {
+      WHARF_STORAGE: 's3',
+      WHARF_S3_BUCKET: bucket,
+      WHARF_S3_PREFIX: 'registry/',
+      WHARF_S3_ENDPOINT: s3.endpoint,
+      WHARF_S3_ACCESS_KEY_ID: s3.accessKeyId,
+      WHARF_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    };
+    // The first node bootstraps the administrator; the others find it in the shared database.
+    const first = await startNode();
+    await Promise.all([startNode(), startNode()]);
+    const credentials = JSON.parse(readFileSync(join(first.dataDir, 'admin-credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+    const authorization = basicAuth(credentials.accessKeyId, credentials.secretAccessKey);
+    clients = nodes.map((node) => new Registry(node.url, authorization));
+  });
+
+  after(async () => {
+    await Promise.all(nodes.map((node) => node.dispose()));
+  });
+
+  it('accepts the credentials the first node created on every node (shared master key)', async () => {
+    for (const client of clients) expectStatus(await client.get('/v2/'), 200);
+    for (const node of nodes.slice(1)) assert.doesNotMatch(node.output(), /created administrator access key/);
+  });
+
+  it('refuses to start a node whose keys differ from the ones the others use', async () => {
+    const otherEncryption = JSON.stringify({ keys: { 'aws/ecr': [randomBytes(32).toString('base64')] } });
+    await assert.rejects(startNode({ WHARF_MASTER_KEY: masterKey, WHARF_ENCRYPTION_KEYS: otherEncryption }), /encryption key aws\/ecr .* differs .* WHARF_ENCRYPTION_KEYS/);
+    await assert.rejects(startNode({ WHARF_MASTER_KEY: randomBytes(32).toString('base64'), WHARF_ENCRYPTION_KEYS: encryptionKeys }), /master key differs .* WHARF_MASTER_KEY/);
+  });
+
+  it('keeps only ciphertext in the bucket', async () => {
+    const marker = Buffer.from('SCALE-OUT-PLAINTEXT-MARKER');
+    const layer = Buffer.concat(Array.from({ length: 2000 }, () => Buffer.concat([marker, randomBytes(100)])));
+    const repo = uniqueName('ciphertext');
+    await clients[1]!.pushBlob(repo, layer);
+    const client = createS3Client(s3);
+    try {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      assert.ok((listed.Contents ?? []).length > 0);
+      for (const object of listed.Contents ?? []) {
+        const body = await client.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }));
+        assert.ok(!Buffer.from(await body.Body!.transformToByteArray()).includes(marker), `${object.Key} holds plaintext`);
+      }
+    } finally {
+      client.destroy();
+    }
+    const pulled = await clients[2]!.getBlob(repo, sha256(layer));
+    expectStatus(pulled, 200);
+    assert.ok(pulled.body.equals(layer));
+  });
+
+  it('takes a chunked upload whose PATCHes alternate between the nodes', async () => {
+    const repo = uniqueName('alternating');
+    const chunks = [randomBlob(6 * 1024 * 1024 + 7), randomBlob(300_000), randomBlob(5 * 1024 * 1024), randomBlob(1)];
+    let session = await clients[0]!.startUpload(repo);
+    let offset = 0;
+    for (const [i, chunk] of chunks.entries()) {
+      const client = clients[(i + 1) % clients.length]!;
+      const patched = await client.request('PATCH', session.location, {
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
+        body: chunk,
+      });
+      expectStatus(patched, 202);
+      offset += chunk.length;
+      assert.equal(patched.header('range'), `0-${offset - 1}`);
+      session = sessionFrom(patched, client.base);
+    }
+    const whole = Buffer.concat(chunks);
+    // Completed on a node that did not see the last chunk: it must re-hash what S3 holds.
+    const done = await clients[1]!.request('PUT', withQuery(session.location, { digest: sha256(whole) }), { body: Buffer.alloc(0) });
+    expectStatus(done, 201);
+    for (const client of clients) {
+      const blob = await client.getBlob(repo, sha256(whole));
+      expectStatus(blob, 200);
+      assert.ok(blob.body.equals(whole), 'blob differs when read through another node');
+    }
+  });
+
+  it('serves an image pushed to one node from the others at once', async () => {
+    for (const [i, pusher] of clients.entries()) {
+      const repo = uniqueName(`pushed-on-${i}`);
+      const image = await pusher.pushImage(repo, 'v1', { layerCount: 2 });
+      for (const reader of clients) {
+        const manifest = await reader.get(`/v2/${repo}/manifests/v1`, { accept: MT.ociManifest });
+        expectStatus(manifest, 200);
+        assert.ok(manifest.body.equals(image.bytes));
+        for (const layer of image.layers) {
+          const blob = await reader.getBlob(repo, layer.digest);
+          expectStatus(blob, 200);
+          assert.equal(sha256(blob.body), layer.digest);
+        }
+      }
+    }
+  });
+
+  it('never serves a moved tag stale from another node', async () => {
+    const repo = uniqueName('moving');
+    const config = await clients[0]!.pushBlob(repo, Buffer.from('{"architecture":"amd64","os":"linux"}'));
+    const manifestFor = (round: number) =>
+      manifestBytes(imageManifest({ mediaType: MT.ociManifest, config: { ...config, mediaType: MT.ociConfig }, layers: [], annotations: { round: String(round) } }));
+    const roundOf = new Map<string, number>();
+    // Readers poll every node without pause while the tag moves; a read that starts after a push
+    // was acknowledged must see that push or a later one.
+    let acknowledged = -1;
+    let stop = false;
+    const stale: string[] = [];
+    const readers = clients.map(async (reader, r) => {
+      while (!stop) {
+        const floor = acknowledged;
+        const served = await reader.get(`/v2/${repo}/manifests/latest`, { accept: MT.ociManifest });
+        if (served.status !== 200) continue;
+        const round = roundOf.get(served.header('docker-content-digest')!) ?? -1;
+        if (round < floor) stale.push(`node ${r} served round ${round} after round ${floor} was acknowledged`);
+      }
+    });
+    for (let round = 0; round < 40; round++) {
+      const bytes = manifestFor(round);
+      roundOf.set(sha256(bytes), round);
+      await clients[round % clients.length]!.pushManifest(repo, 'latest', bytes, MT.ociManifest);
+      acknowledged = round;
+    }
+    stop = true;
+    await Promise.all(readers);
+    assert.deepEqual(stale, []);
+  });
+
+  it('ends 50 concurrent pushes of one tag across the nodes with one consistent winner', async () => {
+    const repo = uniqueName('contested');
+    const config = await clients[0]!.pushBlob(repo, Buffer.from('{"architecture":"arm64","os":"linux"}'));
+    const manifests = Array.from({ length: 50 }, (_, n) =>
+      manifestBytes(imageManifest({ mediaType: MT.ociManifest, config: { ...config, mediaType: MT.ociConfig }, layers: [], annotations: { n: String(n) } })),
+    );
+    const results = await Promise.all(manifests.map((bytes, n) => clients[n % clients.length]!.putManifest(repo, 'contested', bytes, MT.ociManifest)));
+    for (const result of results) expectStatus(result, 201);
+    const served = new Set<string>();
+    for (const client of clients) {
+      const got = await client.get(`/v2/${repo}/manifests/contested`, { accept: MT.ociManifest });
+      expectStatus(got, 200);
+      served.add(got.header('docker-content-digest')!);
+    }
+    assert.equal(served.size, 1, `nodes disagree on the tag: ${[...served].join(', ')}`);
+    const winner = [...served][0]!;
+    assert.ok(manifests.some((bytes) => sha256(bytes) === winner), 'the tag points at none of the pushed manifests');
+    // Every pushed manifest stays addressable by digest: losing the tag race loses no image.
+    for (const [n, bytes] of manifests.entries()) {
+      const byDigest = await clients[(n + 1) % clients.length]!.head(`/v2/${repo}/manifests/${sha256(bytes)}`, { accept: MT.ociManifest });
+      expectStatus(byDigest, 200);
+    }
+    const tags = await clients[2]!.get(`/v2/${repo}/tags/list`);
+    assert.deepEqual(tags.json().tags, ['contested']);
+  });
+});
