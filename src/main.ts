@@ -27,6 +27,7 @@ program
   .option('--no-fsync', 'do not fsync blobs and commits (faster; acknowledged pushes may be lost on power loss)')
   .option('--max-manifest-bytes <n>', 'largest manifest accepted (default 4194304)')
   .option('--workers <n>', 'worker processes (default 1)')
+  .option('--job-lease <duration>', 'claim on a background job, taken over this long after its node died (default 60s)')
   .option('--trusted-proxies <cidrs>', 'proxies whose X-Forwarded-For is believed (comma-separated)')
   .option('--auth-failure-limit <n>', 'failed authentications per source address per minute (default 30)')
   .option('--sts-min-session-seconds <n>', 'shortest AssumeRole session (default 900; lower only for tests)')

@@ -55,6 +55,11 @@ export const ConfigSchema = z.object({
   /** Worker processes sharing the listening socket and the data directory. */
   workers: int(1, 64).default(1),
   shutdownTimeout: duration.default(30_000),
+  /**
+   * How long a node's claim on a background job lasts without renewal (renewed every third of it
+   * while the job runs): a job of a node that died is taken over by another this much later.
+   */
+  jobLease: duration.default(60_000),
   /** Shortest sts:AssumeRole session (AWS: 900 s); lower it only for tests. */
   stsMinSessionSeconds: int(1, 43200).default(900),
   /** Failed authentications allowed per source address per minute before it is refused. */

@@ -134,7 +134,7 @@ async function runWorker(config: Config, logger: Logger, runBackgroundJobs: bool
   }
 
   // Background work runs as durable jobs: whichever node claims one runs it, once per period.
-  const jobs = new JobRunner(runtime.jobs, backgroundJobs(runtime, config, logger), logger, { pollMs: 250, leaseMs: 60_000 });
+  const jobs = new JobRunner(runtime.jobs, backgroundJobs(runtime, config, logger), logger, { pollMs: 250, leaseMs: config.jobLease });
   if (runBackgroundJobs) jobs.start();
 
   const shutdown = async (signal: string) => {

@@ -11,6 +11,7 @@ import { createS3Client, sharedS3Server, type S3TestServer } from '../helpers/s3
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { basicAuth, expectStatus, imageManifest, manifestBytes, MT, randomBlob, Registry, sessionFrom, sha256, uniqueName, withQuery } from '../integration/client.js';
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { join } from 'node:path';
 
 const REGISTRY_ID = '210987654321';
@@ -190,5 +191,84 @@ describe('three stateless nodes on PostgreSQL + S3', () => {
     }
     const tags = await clients[2]!.get(`/v2/${repo}/tags/list`);
     assert.deepEqual(tags.json().tags, ['contested']);
+  });
+});
+
+describe('a node killed with -9 in the middle of a background job', () => {
+  const nodes: WharfProcess[] = [];
+  let database: string;
+  let db: pg.Client;
+
+  after(async () => {
+    await db?.end();
+    await Promise.all(nodes.map((node) => node.dispose()));
+  });
+
+  it('leaves its job to another node, which finishes it after the lease', { timeout: 120_000 }, async () => {
+    let s3: S3TestServer;
+    [database, s3] = await Promise.all([freshDatabase(), sharedS3Server()]);
+    const bucket = await s3.createBucket('job-takeover');
+    const env = {
+      WHARF_STORAGE: 's3',
+      WHARF_S3_BUCKET: bucket,
+      WHARF_S3_ENDPOINT: s3.endpoint,
+      WHARF_S3_ACCESS_KEY_ID: s3.accessKeyId,
+      WHARF_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      WHARF_MASTER_KEY: randomBytes(32).toString('base64'),
+      WHARF_ENCRYPTION_KEYS: JSON.stringify({ keys: { 'aws/ecr': [randomBytes(32).toString('base64')] } }),
+    };
+    // Upload sessions idle for 6 s are swept by the recurring expiry job; a dead node's claim on it
+    // lapses after 2 s.
+    const args = ['--database', database, '--registry-id', REGISTRY_ID, '--upload-ttl', '6s', '--job-lease', '2s'];
+    for (let i = 0; i < 2; i++) nodes.push(await startWharf({ extraArgs: args, env }));
+    db = new pg.Client({ connectionString: database });
+    await db.connect();
+
+    // Enough abandoned sessions that sweeping them takes a while (each is a row and S3 objects).
+    const registries = nodes.map((node) => new Registry(node.url));
+    const sessions = 600;
+    for (let i = 0; i < sessions; i += 30) {
+      await Promise.all(Array.from({ length: 30 }, (_, j) => registries[(i + j) % 2]!.startUpload(uniqueName('abandoned'))));
+    }
+    const remaining = async () => Number((await db.query('SELECT count(*) AS n FROM uploads')).rows[0].n);
+    const created = await remaining();
+    assert.ok(created > sessions / 2, `the sweep began before the sessions were made (${created} left)`);
+
+    // Wait until one node is part-way through the sweep, then kill that node.
+    let victim: WharfProcess | undefined;
+    const deadline = Date.now() + 30_000;
+    while (!victim && Date.now() < deadline) {
+      const job = await db.query("SELECT lease_owner FROM jobs WHERE kind = 'uploads.expire' AND lease_owner IS NOT NULL");
+      const owner = job.rows[0]?.lease_owner as string | undefined;
+      const left = await remaining();
+      if (owner && left < created && left > created / 4) victim = nodes.find((node) => owner.startsWith(`${node.child.pid}-`));
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(victim, 'never caught a node in the middle of the sweep');
+    await victim.kill();
+    const leftAtKill = await remaining();
+    assert.ok(leftAtKill > 0, 'the sweep finished before the kill');
+    const survivor = nodes.find((node) => node !== victim)!;
+
+    // The survivor takes the job over once the lease has lapsed and finishes the sweep, stray S3
+    // objects of sessions the victim was removing included.
+    const client = createS3Client(s3);
+    try {
+      let objects = -1;
+      for (let i = 0; i < 900 && ((await remaining()) > 0 || objects !== 0); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        objects = ((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'uploads/' }))).Contents ?? []).length;
+      }
+      const jobRow = (await db.query("SELECT * FROM jobs WHERE kind = 'uploads.expire'")).rows[0];
+      assert.equal(await remaining(), 0, `sessions were left behind; job ${JSON.stringify(jobRow)}; survivor log:\n${survivor.output().split('\n').slice(-15).join('\n')}`);
+      assert.equal(objects, 0, 'upload objects were left in the bucket');
+    } finally {
+      client.destroy();
+    }
+    assert.match(survivor.output(), /expired abandoned uploads/);
+    const job = await db.query("SELECT status, lease_owner FROM jobs WHERE kind = 'uploads.expire'");
+    assert.equal(job.rows[0].status, 'pending', 'the recurring job is armed again');
+    assert.ok(job.rows[0].lease_owner === null || String(job.rows[0].lease_owner).startsWith(`${survivor.child.pid}-`));
+    expectStatus(await new Registry(survivor.url).get('/v2/'), 200);
   });
 });

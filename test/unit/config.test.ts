@@ -108,6 +108,7 @@ describe('loadConfig defaults', () => {
       logLevel: 'info',
       workers: 1,
       shutdownTimeout: 30_000,
+      jobLease: 60_000,
       stsMinSessionSeconds: 900,
       authFailureLimit: 30,
       trustedProxies: [],
