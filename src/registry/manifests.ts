@@ -111,14 +111,28 @@ export class ManifestService {
       if (newManifest) await insertChildren(trx, repository, digest, parsed.blobs, parsed.manifests);
       let tagMoved = false;
       if (ref.kind === 'tag') {
-        const current = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
-        if (current && current.digest !== digest && isTagImmutable(settings.imageTagMutability, settings.mutabilityExclusions, ref.tag)) {
-          throw new RegistryError('TAG_IMMUTABLE', `The image tag '${ref.tag}' already exists in the '${repository}' repository and cannot be overwritten because the tag is immutable.`, {
+        const tagImmutable = () =>
+          new RegistryError('TAG_IMMUTABLE', `The image tag '${ref.tag}' already exists in the '${repository}' repository and cannot be overwritten because the tag is immutable.`, {
             tag: ref.tag,
           });
-        }
+        const immutable = isTagImmutable(settings.imageTagMutability, settings.mutabilityExclusions, ref.tag);
+        const current = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
+        if (current && current.digest !== digest && immutable) throw tagImmutable();
         tagMoved = current?.digest !== digest;
-        if (tagMoved) {
+        if (tagMoved && immutable) {
+          // Another node may be creating this tag right now: only an insert that wins counts, so
+          // two concurrent pushes of an immutable tag never both succeed.
+          const created = await trx
+            .insertInto('tags')
+            .values({ repository, name: ref.tag, digest, updated_at: now })
+            .onConflict((oc) => oc.columns(['repository', 'name']).doNothing())
+            .executeTakeFirst();
+          if (Number(created.numInsertedOrUpdatedRows ?? 0) === 0) {
+            const winner = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
+            if (winner?.digest !== digest) throw tagImmutable();
+            tagMoved = false;
+          }
+        } else if (tagMoved) {
           await trx
             .insertInto('tags')
             .values({ repository, name: ref.tag, digest, updated_at: now })

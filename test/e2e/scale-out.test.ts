@@ -9,9 +9,10 @@ import { startWharf, type WharfProcess } from '../helpers/server.js';
 import { freshDatabase } from '../helpers/postgres-server.js';
 import { createS3Client, sharedS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { basicAuth, expectStatus, imageManifest, manifestBytes, MT, randomBlob, Registry, sessionFrom, sha256, uniqueName, withQuery } from '../integration/client.js';
+import { basicAuth, expectError, expectStatus, imageManifest, manifestBytes, MT, randomBlob, Registry, sessionFrom, sha256, uniqueName, withQuery } from '../integration/client.js';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { join } from 'node:path';
 
 const REGISTRY_ID = '210987654321';
@@ -20,6 +21,7 @@ describe('three stateless nodes on PostgreSQL + S3', () => {
   const nodes: WharfProcess[] = [];
   let clients: Registry[] = [];
 
+  let credentials: { accessKeyId: string; secretAccessKey: string };
   let database: string;
   let storageEnv: Record<string, string>;
   let bucket: string;
@@ -51,7 +53,7 @@ describe('three stateless nodes on PostgreSQL + S3', () => {
     // The first node bootstraps the administrator; the others find it in the shared database.
     const first = await startNode();
     await Promise.all([startNode(), startNode()]);
-    const credentials = JSON.parse(readFileSync(join(first.dataDir, 'admin-credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+    credentials = JSON.parse(readFileSync(join(first.dataDir, 'admin-credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
     const authorization = basicAuth(credentials.accessKeyId, credentials.secretAccessKey);
     clients = nodes.map((node) => new Registry(node.url, authorization));
   });
@@ -191,6 +193,72 @@ describe('three stateless nodes on PostgreSQL + S3', () => {
     }
     const tags = await clients[2]!.get(`/v2/${repo}/tags/list`);
     assert.deepEqual(tags.json().tags, ['contested']);
+  });
+
+  it('lets exactly one of 30 concurrent pushes of an immutable tag across the nodes win', async () => {
+    const repo = uniqueName('immutable');
+    const ecr = new ECRClient({ endpoint: nodes[1]!.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+    try {
+      await ecr.send(new CreateRepositoryCommand({ repositoryName: repo, imageTagMutability: 'IMMUTABLE' }));
+    } finally {
+      ecr.destroy();
+    }
+    const config = await clients[0]!.pushBlob(repo, Buffer.from('{"architecture":"s390x","os":"linux"}'));
+    const manifests = Array.from({ length: 30 }, (_, n) =>
+      manifestBytes(imageManifest({ mediaType: MT.ociManifest, config: { ...config, mediaType: MT.ociConfig }, layers: [], annotations: { n: String(n) } })),
+    );
+    const results = await Promise.all(manifests.map((bytes, n) => clients[n % clients.length]!.putManifest(repo, 'release', bytes, MT.ociManifest)));
+    const winners = results.filter((r) => r.status === 201);
+    assert.equal(winners.length, 1, `${winners.length} pushes of the immutable tag succeeded`);
+    for (const loser of results.filter((r) => r.status !== 201)) expectError(loser, 400, 'TAG_INVALID');
+    const winner = winners[0]!.header('docker-content-digest');
+    for (const client of clients) {
+      const got = await client.get(`/v2/${repo}/manifests/release`, { accept: MT.ociManifest });
+      expectStatus(got, 200);
+      assert.equal(got.header('docker-content-digest'), winner);
+    }
+  });
+
+  it('redirects blob downloads to presigned S3 URLs with --blob-redirect', async () => {
+    const node = await startNode();
+    await node.stop();
+    const redirecting = await startWharf({
+      anonymous: false,
+      extraArgs: ['--database', database, '--registry-id', REGISTRY_ID, '--encrypt-at-rest', '--blob-redirect'],
+      env: { ...storageEnv, WHARF_MASTER_KEY: masterKey, WHARF_ENCRYPTION_KEYS: encryptionKeys },
+    });
+    nodes.push(redirecting);
+    const client = new Registry(redirecting.url, clients[0]!.authorization);
+    const layer = randomBytes(300_000);
+    // Encrypted repositories (the default here) hold ciphertext: their blobs stream through the node.
+    const sealedRepo = uniqueName('sealed');
+    await client.pushBlob(sealedRepo, layer);
+    expectStatus(await client.getBlob(sealedRepo, sha256(layer)), 200);
+    // A repository of its own key stays encrypted too; only an unencrypted one redirects, which
+    // needs a registry without --encrypt-at-rest: the plain store is the one S3 can serve.
+    const plain = await startWharf({
+      anonymous: false,
+      extraArgs: ['--database', database, '--registry-id', REGISTRY_ID, '--blob-redirect'],
+      env: { ...storageEnv, WHARF_MASTER_KEY: masterKey, WHARF_ENCRYPTION_KEYS: encryptionKeys },
+    });
+    nodes.push(plain);
+    const plainClient = new Registry(plain.url, clients[0]!.authorization);
+    const plainRepo = uniqueName('plain');
+    await plainClient.pushBlob(plainRepo, layer);
+    const redirect = await plainClient.getBlob(plainRepo, sha256(layer));
+    expectStatus(redirect, 307);
+    const location = redirect.header('location')!;
+    assert.ok(location.startsWith(s3.endpoint), `redirected to ${location}`);
+    const direct = await fetch(location);
+    assert.equal(direct.status, 200);
+    assert.ok(Buffer.from(await direct.arrayBuffer()).equals(layer));
+    const ranged = await fetch(location, { headers: { range: 'bytes=100-199' } });
+    assert.equal(ranged.status, 206);
+    assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(layer.subarray(100, 200)));
+    // Authorization is checked before any URL is handed out.
+    expectError(await new Registry(plain.url).getBlob(plainRepo, sha256(layer)), 401, 'UNAUTHORIZED');
+    // HEAD answers itself.
+    expectStatus(await plainClient.head(`/v2/${plainRepo}/blobs/${sha256(layer)}`), 200);
   });
 });
 
