@@ -8,7 +8,7 @@ export npm_config_build_from_source=true
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-DEBIAN_PACKAGES=(skopeo podman buildah docker-registry nginx-light wrk awscli postgresql ca-certificates ceph-mon ceph-osd radosgw ceph-common uuid-runtime)
+DEBIAN_PACKAGES=(skopeo podman buildah docker-registry nginx-light wrk awscli postgresql ca-certificates ceph-mon ceph-osd radosgw ceph-common uuid-runtime sqlite3)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -5,6 +5,7 @@ import { loadConfig } from './config/index.js';
 import { serve } from './server/serve.js';
 import { adminCommand } from './cli/admin.js';
 import { migrateCommand } from './cli/migrate.js';
+import { lifecycleCommand } from './cli/lifecycle.js';
 
 const program = new Command()
   .name('wharf')
@@ -27,6 +28,7 @@ program
   .option('--no-fsync', 'do not fsync blobs and commits (faster; acknowledged pushes may be lost on power loss)')
   .option('--max-manifest-bytes <n>', 'largest manifest accepted (default 4194304)')
   .option('--workers <n>', 'worker processes (default 1)')
+  .option('--lifecycle-interval <duration>', "run every repository's lifecycle policy this often (default 24h)")
   .option('--job-lease <duration>', 'claim on a background job, taken over this long after its node died (default 60s)')
   .option('--trusted-proxies <cidrs>', 'proxies whose X-Forwarded-For is believed (comma-separated)')
   .option('--auth-failure-limit <n>', 'failed authentications per source address per minute (default 30)')
@@ -50,6 +52,7 @@ program
 
 program.addCommand(adminCommand());
 program.addCommand(migrateCommand());
+program.addCommand(lifecycleCommand());
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`wharf: ${error instanceof Error ? error.message : String(error)}\n`);

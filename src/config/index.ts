@@ -60,6 +60,8 @@ export const ConfigSchema = z.object({
    * while the job runs): a job of a node that died is taken over by another this much later.
    */
   jobLease: duration.default(60_000),
+  /** How often every repository's lifecycle policy runs (ECR acts within 24 hours). */
+  lifecycleInterval: duration.default(24 * 3_600_000),
   /** Shortest sts:AssumeRole session (AWS: 900 s); lower it only for tests. */
   stsMinSessionSeconds: int(1, 43200).default(900),
   /** Failed authentications allowed per source address per minute before it is refused. */

@@ -2,6 +2,7 @@
 import { ACCOUNT_OPERATIONS } from './account-operations.js';
 import { getAuthorizationToken } from './auth-operations.js';
 import { IMAGE_AND_LAYER_OPERATIONS } from './layer-operations.js';
+import { LIFECYCLE_OPERATIONS } from './lifecycle-operations.js';
 import type { EcrOperation } from './operation.js';
 import {
   deleteRegistryPolicy,
@@ -26,4 +27,5 @@ export const ECR_OPERATIONS: Readonly<Record<string, EcrOperation>> = {
   ...TEMPLATE_OPERATIONS,
   ...ACCOUNT_OPERATIONS,
   ...IMAGE_AND_LAYER_OPERATIONS,
+  ...LIFECYCLE_OPERATIONS,
 };

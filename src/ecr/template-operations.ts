@@ -3,6 +3,7 @@
 // every name no longer prefix covers. All four actions are registry-wide (resource `*`).
 import { AwsError } from '../aws/errors.js';
 import { MAX_POLICY_LENGTH, parsePolicy, PolicyValidationError } from '../iam/policy/index.js';
+import { canonicalLifecyclePolicyText, LifecyclePolicyError } from '../lifecycle/index.js';
 import { DEFAULT_SETTINGS, ROOT_PREFIX, type AppliedFor, type CreationTemplate, type TemplateInput } from '../registry/index.js';
 import type { EcrCall, EcrInput, EcrOperation } from './operation.js';
 import { encryptionOutput, MAX_RESOURCE_TAGS, mutabilityOutput, parseEncryption, parseMutability, parseTags, tagList } from './repository-operations.js';
@@ -64,19 +65,14 @@ function validRepositoryPolicy(text: string): string {
   return text;
 }
 
-/** The lifecycle grammar is checked fully with the lifecycle issue; here: JSON with a rules array. */
+/** Validated and stored as PutLifecyclePolicy stores it (canonical text); a repository created from the template gets it. */
 function validLifecyclePolicy(text: string): string {
-  const invalid = (why: string) => new AwsError('InvalidParameterException', `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: ${why}'`);
-  let document: unknown;
   try {
-    document = JSON.parse(text);
-  } catch {
-    throw invalid('the policy is not valid JSON');
+    return canonicalLifecyclePolicyText(text);
+  } catch (error) {
+    if (error instanceof LifecyclePolicyError) throw new AwsError('InvalidParameterException', error.message);
+    throw error;
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document) || !Array.isArray((document as { rules?: unknown }).rules)) {
-    throw invalid("the policy must be a JSON object with a 'rules' array");
-  }
-  return text;
 }
 
 function validRoleArn(text: string): string {

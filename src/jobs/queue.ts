@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../meta/index.js';
 
 export interface EnqueueOptions {
-  /** At most one job exists per key: enqueueing an existing key does nothing. */
+  /** At most one job exists per key: enqueueing a key whose job is pending does nothing, a finished one runs again. */
   key?: string;
   runAt?: number;
   maxAttempts?: number;
@@ -29,24 +29,25 @@ export class JobQueue {
 
   async enqueue(kind: string, payload: unknown, options: EnqueueOptions = {}): Promise<void> {
     const now = this.now();
+    const job = {
+      kind,
+      payload: JSON.stringify(payload ?? null),
+      status: 'pending' as const,
+      run_at: options.runAt ?? now,
+      every_ms: options.everyMs ?? null,
+      attempts: 0,
+      max_attempts: options.maxAttempts ?? 5,
+      lease_owner: null,
+      lease_until: null,
+      last_error: null,
+      created_at: now,
+      finished_at: null,
+    };
     await this.db
       .insertInto('jobs')
-      .values({
-        kind,
-        key: options.key ?? null,
-        payload: JSON.stringify(payload ?? null),
-        status: 'pending',
-        run_at: options.runAt ?? now,
-        every_ms: options.everyMs ?? null,
-        attempts: 0,
-        max_attempts: options.maxAttempts ?? 5,
-        lease_owner: null,
-        lease_until: null,
-        last_error: null,
-        created_at: now,
-        finished_at: null,
-      })
-      .onConflict((oc) => oc.column('key').doNothing())
+      .values({ ...job, key: options.key ?? null })
+      // A pending (or running) job with the key absorbs this one; a finished one is armed again.
+      .onConflict((oc) => oc.column('key').doUpdateSet(job).where('jobs.status', '!=', 'pending'))
       .execute();
   }
 

@@ -1,7 +1,8 @@
 /**
  * ECR lifecycle policies: the policy grammar (parse, validate, re-serialise) and a pure
- * evaluator that says which images a policy expires. No I/O and no clock: the caller passes the
- * images and the time, and a scheduler or the preview operations act on the answer.
+ * evaluator that says which images a policy expires (policy.ts, evaluate.ts, tags.ts: no I/O and
+ * no clock); the service that stores policies and previews and carries out runs on a repository
+ * (service.ts); and the background jobs that run every repository's policy (scheduler.ts).
  */
 export type {
   CountSelection,
@@ -30,3 +31,6 @@ export type {
 } from './evaluate.js';
 export { evaluate, lifecyclePreview } from './evaluate.js';
 export { matchesTagPattern } from './tags.js';
+export type { LifecyclePolicyState, LifecycleRunReport, StoredLifecyclePreview } from './service.js';
+export { LifecycleError, LifecycleService } from './service.js';
+export { LIFECYCLE_RUN_ALL_JOB, LIFECYCLE_RUN_JOB, lifecycleJobHandlers, lifecycleJobKey } from './scheduler.js';

@@ -9,6 +9,7 @@ import * as changeNotifications from './migrations/0004_change_notifications.js'
 import * as jobs from './migrations/0005_jobs.js';
 import * as dataKeys from './migrations/0006_data_keys.js';
 import * as storageScopes from './migrations/0007_storage_scopes.js';
+import * as lifecycle from './migrations/0008_lifecycle.js';
 
 interface VersionedMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '0005_jobs': jobs,
   '0006_data_keys': dataKeys,
   '0007_storage_scopes': storageScopes,
+  '0008_lifecycle': lifecycle,
 };
 
 class StaticProvider implements MigrationProvider {

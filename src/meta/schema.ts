@@ -33,6 +33,12 @@
 //                     key_version · wrapped (base64) · created_at     (encrypted blob stores' DEKs)
 //   audit_log         id PK · at · request_id · principal_arn · action · resource · source_ip ·
 //                     decision                                       (every decision on a write)
+//   audit_log         + detail (JSON: what the action did, e.g. the image a lifecycle rule expired)
+//   lifecycle_previews repository PK → repositories · id · policy_text · status IN_PROGRESS|
+//                     COMPLETE|FAILED · results(JSON) · error · started_at · finished_at
+//                                                                    (latest lifecycle preview)
+//   lifecycle_runs    repository PK → repositories · policy_digest (sha256 of the policy text) ·
+//                     run_id · evaluated_at · expired_count          (lastEvaluatedAt)
 //
 // Times are epoch milliseconds (bigint). Text sorts byte-wise (SQLite BINARY; PostgreSQL columns
 // that are paginated use COLLATE "C"), which is the order OCI pagination needs.
@@ -191,6 +197,26 @@ export interface AuditLogTable {
   resource: string;
   source_ip: string | null;
   decision: string;
+  detail: string | null;
+}
+
+export interface LifecyclePreviewsTable {
+  repository: string;
+  id: string;
+  policy_text: string;
+  status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
+  results: string | null;
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+export interface LifecycleRunsTable {
+  repository: string;
+  policy_digest: string;
+  run_id: string;
+  evaluated_at: number;
+  expired_count: number;
 }
 
 export interface JobsTable {
@@ -239,4 +265,6 @@ export interface Database {
   pull_time_exclusions: PullTimeExclusionsTable;
   jobs: JobsTable;
   data_keys: DataKeysTable;
+  lifecycle_previews: LifecyclePreviewsTable;
+  lifecycle_runs: LifecycleRunsTable;
 }

@@ -11,6 +11,7 @@ import { bootstrapAdmin } from '../iam/index.js';
 import { DEFAULT_SETTINGS, RegistryError, ROOT_PREFIX } from '../registry/index.js';
 import { buildApp } from './app.js';
 import { JobRunner, type JobHandler } from '../jobs/index.js';
+import { LIFECYCLE_RUN_ALL_JOB, LifecycleService, lifecycleJobHandlers } from '../lifecycle/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { loadTls } from './tls.js';
 
@@ -33,7 +34,9 @@ function uploadSweepPeriod(config: Config): number {
 }
 
 function backgroundJobs(runtime: Runtime, config: Config, logger: Logger): Record<string, JobHandler> {
+  const lifecycle = new LifecycleService({ db: runtime.meta.db, registry: runtime.registry, repositoryArn: (name) => runtime.iam.control.repositoryArn(name) });
   return {
+    ...lifecycleJobHandlers({ lifecycle, jobs: runtime.jobs, logger }),
     [UPLOAD_EXPIRY_JOB]: async () => {
       const removed = await runtime.registry.uploads.expire(config.uploadTtl);
       if (removed > 0) logger.info({ removed }, 'expired abandoned uploads');
@@ -54,6 +57,7 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
     await ensureRootTemplate(runtime, config);
     await runtime.jobs.ensureRecurring(UPLOAD_EXPIRY_JOB, UPLOAD_EXPIRY_JOB, uploadSweepPeriod(config));
     await runtime.jobs.ensureRecurring(SESSION_SWEEP_JOB, SESSION_SWEEP_JOB, 600_000);
+    await runtime.jobs.ensureRecurring(LIFECYCLE_RUN_ALL_JOB, LIFECYCLE_RUN_ALL_JOB, config.lifecycleInterval);
   } finally {
     await runtime.close();
   }

@@ -15,6 +15,7 @@ interface TableSpec {
 export const COPIED_TABLES: TableSpec[] = [
   { name: 'settings', key: ['key'] },
   { name: 'repositories', key: ['name'] },
+  { name: 'lifecycle_runs', key: ['repository'] },
   { name: 'blobs', key: ['digest'] },
   { name: 'repository_blobs', key: ['repository', 'digest'] },
   { name: 'manifests', key: ['repository', 'digest'] },

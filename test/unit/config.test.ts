@@ -109,6 +109,7 @@ describe('loadConfig defaults', () => {
       workers: 1,
       shutdownTimeout: 30_000,
       jobLease: 60_000,
+      lifecycleInterval: 86_400_000,
       stsMinSessionSeconds: 900,
       authFailureLimit: 30,
       trustedProxies: [],
