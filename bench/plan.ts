@@ -1,9 +1,10 @@
-// What a run measures: the full plan, and the --quick plan that must finish in under 3 minutes.
+// What a run measures: the full plan, and the --quick plan that must finish in under 3 minutes
+// (plus about 2 for the scale-out section, which brings up PostgreSQL, Ceph RGW and 6 Wharf nodes).
 import { parseArgs } from 'node:util';
 
 export const MiB = 1024 * 1024;
 
-export const WORKLOADS = ['blob-push', 'blob-pull', 'manifest', 'tags', 'images', 'tags-100k', 'workers'] as const;
+export const WORKLOADS = ['blob-push', 'blob-pull', 'manifest', 'tags', 'images', 'tags-100k', 'workers', 'scale-out'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export interface BenchPlan {
@@ -34,6 +35,32 @@ export interface BenchPlan {
   workerCounts: number[];
   workersBlobSize: number;
   workersConcurrency: number;
+  scaleOut: ScaleOutPlan;
+}
+
+/** Concurrent pushes of distinct blobs of one size, `rounds` times per deployment. */
+export interface ScaleOutPush {
+  size: number;
+  pushers: number;
+  rounds: number;
+}
+
+/**
+ * The scale-out and encryption tables. Every byte pushed to S3 stays in the Ceph memstore's RAM
+ * (4 GiB cap, and an upload takes about 1.5 times its size there: segments are copied into the
+ * blob and their space comes back only with RGW's garbage collection, hours later), and RGW takes
+ * it at only about 20 MB/s on 2 cores: the push plan is sized to both.
+ */
+export interface ScaleOutPlan {
+  pushes: ScaleOutPush[];
+  pullSizes: number[];
+  /** Split evenly over the nodes of a deployment. */
+  pullConnections: number;
+  /** Longer than loadRunSeconds: a 64 MiB GET from S3 takes about a second. */
+  pullRunSeconds: number;
+  manifestConnections: number;
+  /** Fixed-duration runs per deployment (median reported); fewer than loadRuns to fit the time budget. */
+  loadRuns: number;
 }
 
 const FULL: Omit<BenchPlan, 'workloads'> = {
@@ -56,6 +83,19 @@ const FULL: Omit<BenchPlan, 'workloads'> = {
   workerCounts: [1, 2],
   workersBlobSize: 64 * MiB,
   workersConcurrency: 32,
+  // About 1.8 GiB of blobs reach S3 (three deployments push there), and the section takes about 4
+  // minutes (5 on a busy machine): pulls of 16 MiB blobs are left to --quick.
+  scaleOut: {
+    pushes: [
+      { size: 16 * MiB, pushers: 4, rounds: 3 },
+      { size: 64 * MiB, pushers: 2, rounds: 3 },
+    ],
+    pullSizes: [64 * MiB],
+    pullConnections: 4,
+    pullRunSeconds: 2,
+    manifestConnections: 32,
+    loadRuns: 3,
+  },
 };
 
 const QUICK: Omit<BenchPlan, 'workloads'> = {
@@ -68,6 +108,8 @@ const QUICK: Omit<BenchPlan, 'workloads'> = {
   tagPageRepetitions: 30,
   imageCount: 50,
   bigTagCount: 0,
+  // About 0.6 GiB to S3 and about 2 minutes.
+  scaleOut: { ...FULL.scaleOut, pushes: [{ size: 16 * MiB, pushers: 4, rounds: 3 }], pullSizes: [16 * MiB] },
 };
 
 /** Timed repetitions per blob size: many for small blobs (noisy), few for big ones (slow). */
@@ -78,7 +120,7 @@ export function repetitionsFor(size: number): number {
 }
 
 export const USAGE = `usage: node dist/bench/run.js [--quick] [--only ${WORKLOADS.join(',')}]
-  --quick   smaller sizes, 3 load runs instead of 5 (under 3 minutes)
+  --quick   smaller sizes, 3 load runs instead of 5 (under 3 minutes, plus about 2 for scale-out)
   --only    run only the named workloads (comma-separated)`;
 
 export function parsePlan(argv: string[]): BenchPlan {

@@ -2,9 +2,12 @@
 // the reference), with nginx serving the same blob file as the physical limit for blob pulls.
 //
 //   npm run bench                 full run (1/64/512 MiB blobs, 10,000 tags, 200 images, 100k tags;
-//                                 about 8 minutes)
-//   npm run bench -- --quick      under 3 minutes (1/16/64 MiB, 1,000 tags, 50 images, 3 load runs)
+//                                 about 8 minutes, plus about 4 for scale-out)
+//   npm run bench -- --quick      under 3 minutes (1/16/64 MiB, 1,000 tags, 50 images, 3 load runs),
+//                                 plus about 2 for scale-out
 //   npm run bench -- --only blob-pull,manifest
+//   npm run bench -- --only scale-out   Wharf on PostgreSQL + S3, 1 and 2 nodes, and encryption at
+//                                 rest on/off (needs PostgreSQL and Ceph RGW, as the tests do)
 //
 // Servers take turns within each row (wharf, reference, nginx, wharf, ...) and rows report
 // medians, because anything else running on the machine's 2 cores moves every figure.
@@ -22,7 +25,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BlobLibrary } from './blob-files.js';
 import { LoadGenerator } from './load.js';
-import { parsePlan, type BenchPlan } from './plan.js';
+import { parsePlan, type BenchPlan, type WorkloadName } from './plan.js';
+import { scaleOut } from './scale-out.js';
 import { RegistryClient } from './registry-client.js';
 import { countErrors, renderReport, writeReport, type Report, type Table } from './report.js';
 import { findExecutable, startNginx, startReferenceRegistry, startWharf, stopAllServers, type ServerProcess } from './servers.js';
@@ -42,6 +46,8 @@ import {
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WHARF_MAIN = join(REPO_ROOT, 'dist', 'src', 'main.js');
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+/** The workloads of the main table, which need the reference registry and nginx running. */
+const COMPARISON_WORKLOADS: WorkloadName[] = ['blob-push', 'blob-pull', 'manifest', 'tags', 'images', 'tags-100k'];
 
 const started = performance.now();
 function log(line: string): void {
@@ -102,6 +108,44 @@ async function runBenchmark(plan: BenchPlan, scratch: string): Promise<Report> {
     log,
   };
 
+  const selected = plan.workloads;
+  const tables: Table[] = [];
+  // Not started for a run of only the sections below, which bring their own servers.
+  if (COMPARISON_WORKLOADS.some((name) => selected.has(name))) tables.push(...(await compareWithReference(ctx, scratch, blobDirectory)));
+
+  if (selected.has('workers')) {
+    if (existsSync(WHARF_MAIN)) tables.push(await compareWorkers(ctx, WHARF_MAIN, scratch));
+    else log(`skipping the workers comparison: ${WHARF_MAIN} is missing`);
+  }
+
+  // Last: it starts its own servers (and RGW and PostgreSQL), after the ones above are gone.
+  const notes: Record<string, string> = {};
+  if (selected.has('scale-out')) {
+    if (existsSync(WHARF_MAIN)) {
+      log('scale-out and encryption at rest');
+      const result = await scaleOut(ctx, WHARF_MAIN, scratch);
+      tables.push(...result.tables);
+      Object.assign(notes, result.notes);
+    } else {
+      log(`skipping the scale-out comparison: ${WHARF_MAIN} is missing`);
+    }
+  }
+
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    mode: plan.mode,
+    environment: {
+      ...describeEnvironment(ctx, wrk),
+      'load average': `${loadAverageAtStart} at start${busyAtStart ? ' (busy: other work competed for the CPUs)' : ''}, ${describeLoadAverage()} at end`,
+      ...notes,
+    },
+    tables,
+  };
+}
+
+/** The main table: Wharf, the reference registry and nginx taking turns (and the Wharf-only 100k tags). */
+async function compareWithReference(ctx: BenchContext, scratch: string, blobDirectory: string): Promise<Table[]> {
   const reference = await startServer(() => startReferenceRegistry(makeDirectory(scratch, 'reference')));
   const nginx = await startServer(() => startNginx(makeDirectory(scratch, 'nginx'), blobDirectory));
   const wharf = await startWharfTarget(makeDirectory(scratch, 'wharf'));
@@ -121,7 +165,7 @@ async function runBenchmark(plan: BenchPlan, scratch: string): Promise<Report> {
     rows: [],
   };
   const tables = [comparison];
-  const selected = plan.workloads;
+  const selected = ctx.plan.workloads;
   if (selected.has('blob-push')) await section('blob push', () => blobPush(ctx, comparison, targets));
   if (selected.has('blob-pull')) await section('blob pull', () => blobPull(ctx, comparison, targets, nginx));
   if (selected.has('manifest')) await section('manifest GET/HEAD', () => manifestRequests(ctx, comparison, targets));
@@ -129,29 +173,14 @@ async function runBenchmark(plan: BenchPlan, scratch: string): Promise<Report> {
   if (selected.has('images')) await section('small images', () => smallImages(ctx, comparison, targets));
   peakRssRow(comparison, targets); // before the 100k-tag run, which only Wharf does
 
-  if (selected.has('tags-100k') && plan.bigTagCount === 0) log('the 100,000-tag listing is skipped in --quick');
-  if (selected.has('tags-100k') && plan.bigTagCount > 0) {
+  if (selected.has('tags-100k') && ctx.plan.bigTagCount === 0) log('the 100,000-tag listing is skipped in --quick');
+  if (selected.has('tags-100k') && ctx.plan.bigTagCount > 0) {
     const big: Table = { title: 'Wharf only', columns: [{ key: 'wharf', title: 'wharf' }], ratios: [], rows: [] };
     tables.push(big);
-    await section(`${plan.bigTagCount} tags`, () => bigTagListing(ctx, big, wharf));
+    await section(`${ctx.plan.bigTagCount} tags`, () => bigTagListing(ctx, big, wharf));
   }
   await Promise.all([reference.stop(), nginx.stop(), 'server' in wharf ? wharf.server.stop() : undefined]);
-
-  if (selected.has('workers')) {
-    if (existsSync(WHARF_MAIN)) tables.push(await compareWorkers(ctx, WHARF_MAIN, scratch));
-    else log(`skipping the workers comparison: ${WHARF_MAIN} is missing`);
-  }
-
-  return {
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    mode: plan.mode,
-    environment: {
-      ...describeEnvironment(ctx, wrk),
-      'load average': `${loadAverageAtStart} at start${busyAtStart ? ' (busy: other work competed for the CPUs)' : ''}, ${describeLoadAverage()} at end`,
-    },
-    tables,
-  };
+  return tables;
 }
 
 async function section(name: string, run: () => Promise<void>): Promise<void> {

@@ -5,15 +5,23 @@ import { accessSync, constants, mkdirSync, readdirSync, readFileSync, writeFileS
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { LOOPBACK, sleep, waitUntilServing } from './http-client.js';
+import { ProblemLog } from './problem-log.js';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 /** Keep only the end of a server's output: enough to explain a crash, bounded however chatty it is. */
 const OUTPUT_TAIL_CHARS = 16 * 1024;
 
-export class ServerProcess {
+/** Whatever can say why it is no longer serving: one server, or a group of them with their services. */
+export interface Watched {
+  deathNotice(): string | undefined;
+}
+
+export class ServerProcess implements Watched {
   private tail = '';
   private readonly exited: Promise<void>;
+  /** Error lines and 5xx answers from the whole run, which the output tail would have lost. */
+  readonly problems = new ProblemLog();
 
   constructor(
     readonly name: string,
@@ -22,6 +30,7 @@ export class ServerProcess {
   ) {
     const keepTail = (chunk: Buffer) => {
       this.tail = (this.tail + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+      this.problems.scan(chunk);
     };
     child.stdout?.on('data', keepTail);
     child.stderr?.on('data', keepTail);
@@ -74,6 +83,12 @@ export interface WharfOptions {
   mainJs: string;
   dataDir: string;
   workers?: number;
+  /** Shown in logs and death notices instead of the default `wharf`. */
+  name?: string;
+  /** After the options above, e.g. `--database postgres://...`, `--encrypt-at-rest`. */
+  extraArgs?: string[];
+  /** Added to this process's environment (storage settings and keys of a scale-out node). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -85,8 +100,9 @@ export async function startWharf(options: WharfOptions): Promise<ServerProcess> 
   const port = await freePort();
   const args = [options.mainJs, 'serve', '--listen', `${LOOPBACK}:${port}`, '--data-dir', options.dataDir, '--anonymous'];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
-  const name = options.workers === undefined ? 'wharf' : `wharf --workers ${options.workers}`;
-  return launch(name, process.execPath, args, port, '/v2/');
+  args.push(...(options.extraArgs ?? []));
+  const name = options.name ?? (options.workers === undefined ? 'wharf' : `wharf --workers ${options.workers}`);
+  return launch(name, process.execPath, args, port, '/v2/', options.env);
 }
 
 export async function startReferenceRegistry(directory: string): Promise<ServerProcess> {
@@ -162,13 +178,31 @@ http {
 
 /** Every server this process started, so an interrupted run can still stop them all. */
 const launched = new Set<ServerProcess>();
+/** Services the servers depend on (the S3 server), stopped after the servers that use them. */
+const services = new Set<() => Promise<void>>();
+
+/** `stop` runs in stopAllServers, after every server; returns a function that unregisters it. */
+export function stopWithServers(stop: () => Promise<void>): () => void {
+  services.add(stop);
+  return () => services.delete(stop);
+}
 
 export async function stopAllServers(): Promise<void> {
   await Promise.all([...launched].map((server) => server.stop()));
+  // A failing stop must not keep the others running.
+  await Promise.allSettled([...services].map((stop) => stop()));
+  services.clear();
 }
 
-async function launch(name: string, executable: string, args: string[], port: number, probePath: string): Promise<ServerProcess> {
-  const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+async function launch(
+  name: string,
+  executable: string,
+  args: string[],
+  port: number,
+  probePath: string,
+  env?: Record<string, string>,
+): Promise<ServerProcess> {
+  const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
   const spawnFailure = new Promise<never>((_, reject) => child.once('error', reject));
   const server = new ServerProcess(name, `http://${LOOPBACK}:${port}`, child);
   launched.add(server);

@@ -6,7 +6,7 @@ import type { LoadGenerator, LoadResult, LoadSpec } from './load.js';
 import { MiB, repetitionsFor, type BenchPlan } from './plan.js';
 import { OCI_MANIFEST, verifyDownload, type BlobSource, type RegistryClient } from './registry-client.js';
 import { addRow, cellValue, type Cell, type Row, type Table } from './report.js';
-import type { ServerProcess } from './servers.js';
+import type { ServerProcess, Watched } from './servers.js';
 import { median, runPool, timeMs } from './stats.js';
 
 export interface LiveTarget {
@@ -58,7 +58,7 @@ export async function measureTargets(ctx: BenchContext, row: Row, targets: Targe
 }
 
 /** A server that died explains every later failure: say so instead of "connection refused". */
-function markIfDead(row: Row, key: string, server: ServerProcess): void {
+function markIfDead(row: Row, key: string, server: Watched): void {
   const death = server.deathNotice();
   if (death) row.cells[key] = { error: death };
 }
@@ -66,7 +66,8 @@ function markIfDead(row: Row, key: string, server: ServerProcess): void {
 /** One side of a repeated measurement: optional set-up, then one sample per round. */
 export interface Contender<Sample> {
   key: string;
-  server: ServerProcess;
+  /** Checked after the row: a dead server (or any of a group's) replaces the cell with why. */
+  server: Watched;
   prepare?: () => Promise<void>;
   sample: (round: number) => Promise<Sample>;
 }
@@ -200,8 +201,8 @@ export async function blobPull(ctx: BenchContext, table: Table, targets: Target[
 
 // ---- manifest GET / HEAD -------------------------------------------------------------------
 
-const MANIFEST_REPOSITORY = 'bench/manifest';
-const MANIFEST_TAG = 'latest';
+export const MANIFEST_REPOSITORY = 'bench/manifest';
+export const MANIFEST_TAG = 'latest';
 
 /** Pushes the image whose manifest the load runs fetch, and checks one fetch returns it. */
 export async function prepareManifestTarget(client: RegistryClient, image: SmallImage): Promise<void> {
