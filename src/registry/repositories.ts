@@ -113,9 +113,13 @@ export class RepositoryService {
     return toRepository(row);
   }
 
-  /** Makes sure a pushed-to repository exists, creating it from a creation template if one applies. */
-  async ensureForPush(name: string, mayCreate: MayCreate): Promise<void> {
-    if (await this.exists(name)) return;
+  /**
+   * Makes sure a pushed-to repository exists, creating it from a creation template if one applies.
+   * Resolves with its storage scope (one lookup serves both, on the push path).
+   */
+  async ensureForPush(name: string, mayCreate: MayCreate): Promise<string> {
+    const existing = await this.db.selectFrom('repositories').select('storage_scope').where('name', '=', name).executeTakeFirst();
+    if (existing) return existing.storage_scope;
     const template = await this.ctx.templates.forPush(name);
     if (!template) throw new RegistryError('NAME_UNKNOWN', `repository '${name}' does not exist and no creation template applies`, { name });
     if (!(await mayCreate(name))) throw new RegistryError('DENIED', `not authorized to create repository '${name}' on push`, { name });
@@ -125,6 +129,7 @@ export class RepositoryService {
       // Two pushes racing to create the same repository: the loser just uses it.
       if (!(error instanceof RegistryError && error.code === 'REPOSITORY_EXISTS')) throw error;
     }
+    return this.storageScope(name);
   }
 
   /** Deletes a repository and everything in it; without `force` only when it holds no images. */

@@ -81,8 +81,7 @@ export class UploadService {
   }
 
   async start(repository: string, mayCreate: MayCreate): Promise<UploadState> {
-    await this.repositories.ensureForPush(repository, mayCreate);
-    const scope = await this.repositories.storageScope(repository);
+    const scope = await this.repositories.ensureForPush(repository, mayCreate);
     const id = randomUUID();
     await (await this.store({ scope })).createUpload(id);
     const now = this.ctx.now();
