@@ -52,12 +52,12 @@ export class JobQueue {
   }
 
   /** A recurring job, created once per key; its period follows the latest configuration. */
-  async ensureRecurring(kind: string, key: string, everyMs: number): Promise<void> {
+  async ensureRecurring(kind: string, key: string, everyMs: number, options: { firstRunAt?: number } = {}): Promise<void> {
     const now = this.now();
     await this.db
       .insertInto('jobs')
       .values({
-        kind, key, payload: 'null', status: 'pending', run_at: now, every_ms: everyMs, attempts: 0, max_attempts: 3,
+        kind, key, payload: 'null', status: 'pending', run_at: options.firstRunAt ?? now, every_ms: everyMs, attempts: 0, max_attempts: 3,
         lease_owner: null, lease_until: null, last_error: null, created_at: now, finished_at: null,
       })
       .onConflict((oc) => oc.column('key').doUpdateSet({ every_ms: everyMs }))

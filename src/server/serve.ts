@@ -57,7 +57,8 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
     await ensureRootTemplate(runtime, config);
     await runtime.jobs.ensureRecurring(UPLOAD_EXPIRY_JOB, UPLOAD_EXPIRY_JOB, uploadSweepPeriod(config));
     await runtime.jobs.ensureRecurring(SESSION_SWEEP_JOB, SESSION_SWEEP_JOB, 600_000);
-    await runtime.jobs.ensureRecurring(LIFECYCLE_RUN_ALL_JOB, LIFECYCLE_RUN_ALL_JOB, config.lifecycleInterval);
+    // A new registry has no policies yet: the first evaluation is one interval away (ECR: within 24 h).
+    await runtime.jobs.ensureRecurring(LIFECYCLE_RUN_ALL_JOB, LIFECYCLE_RUN_ALL_JOB, config.lifecycleInterval, { firstRunAt: Date.now() + config.lifecycleInterval });
   } finally {
     await runtime.close();
   }

@@ -241,13 +241,14 @@ describe('Put/Get/DeleteLifecyclePolicy', () => {
       const reader = ecrClient({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! });
       try {
         assert.equal((await reader.send(new GetLifecyclePolicyCommand({ repositoryName: name }))).lifecyclePolicyText, policyText([UNTAGGED_OLD]));
-        const denied: [string, Promise<unknown>][] = [
-          ['PutLifecyclePolicy', reader.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: policyText([UNTAGGED_OLD]) }))],
-          ['DeleteLifecyclePolicy', reader.send(new DeleteLifecyclePolicyCommand({ repositoryName: name }))],
-          ['StartLifecyclePolicyPreview', reader.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: name }))],
+        // Each call is made only when its rejection is awaited, so none is left unhandled meanwhile.
+        const denied: [string, () => Promise<unknown>][] = [
+          ['PutLifecyclePolicy', () => reader.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: policyText([UNTAGGED_OLD]) }))],
+          ['DeleteLifecyclePolicy', () => reader.send(new DeleteLifecyclePolicyCommand({ repositoryName: name }))],
+          ['StartLifecyclePolicyPreview', () => reader.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: name }))],
         ];
         for (const [action, call] of denied) {
-          await assert.rejects(call, (error: Error) => {
+          await assert.rejects(call(), (error: Error) => {
             assert.equal(error.name, 'AccessDeniedException');
             assert.match(error.message, new RegExp(`not authorized to perform: ecr:${action} on resource: .*repository/${name}`));
             return true;
