@@ -115,29 +115,29 @@ export class ManifestService {
           new RegistryError('TAG_IMMUTABLE', `The image tag '${ref.tag}' already exists in the '${repository}' repository and cannot be overwritten because the tag is immutable.`, {
             tag: ref.tag,
           });
-        const immutable = isTagImmutable(settings.imageTagMutability, settings.mutabilityExclusions, ref.tag);
-        const current = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
-        if (current && current.digest !== digest && immutable) throw tagImmutable();
-        tagMoved = current?.digest !== digest;
-        if (tagMoved && immutable) {
-          // Another node may be creating this tag right now: only an insert that wins counts, so
-          // two concurrent pushes of an immutable tag never both succeed.
+        if (isTagImmutable(settings.imageTagMutability, settings.mutabilityExclusions, ref.tag)) {
+          // Only an insert that wins creates the tag, so two pushes of an immutable tag (on two
+          // nodes at once) never both succeed; an existing tag may only be pushed again as it is.
           const created = await trx
             .insertInto('tags')
             .values({ repository, name: ref.tag, digest, updated_at: now })
             .onConflict((oc) => oc.columns(['repository', 'name']).doNothing())
             .executeTakeFirst();
-          if (Number(created.numInsertedOrUpdatedRows ?? 0) === 0) {
-            const winner = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
-            if (winner?.digest !== digest) throw tagImmutable();
-            tagMoved = false;
+          tagMoved = Number(created.numInsertedOrUpdatedRows ?? 0) > 0;
+          if (!tagMoved) {
+            const existing = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
+            if (existing?.digest !== digest) throw tagImmutable();
           }
-        } else if (tagMoved) {
-          await trx
-            .insertInto('tags')
-            .values({ repository, name: ref.tag, digest, updated_at: now })
-            .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: now }))
-            .execute();
+        } else {
+          const current = await trx.selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', ref.tag).executeTakeFirst();
+          tagMoved = current?.digest !== digest;
+          if (tagMoved) {
+            await trx
+              .insertInto('tags')
+              .values({ repository, name: ref.tag, digest, updated_at: now })
+              .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: now }))
+              .execute();
+          }
         }
       }
       if (newManifest || tagMoved) {

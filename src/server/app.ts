@@ -95,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/readyz', async (_request, reply) => {
     if (options.isClosing?.()) return reply.code(503).send({ status: 'shutting down' });
     await runtime.meta.db.selectFrom('settings').select('key').limit(1).execute();
-    await runtime.store.stat('sha256:' + '0'.repeat(64));
+    await runtime.stores.plain.stat('sha256:' + '0'.repeat(64));
     return { status: 'ready' };
   });
 

@@ -9,7 +9,7 @@ import { LAYER_URL_KEY_PURPOSE } from '../ecr/download-urls.js';
 import { AccessKeyStore, Directory, FailureLimiter, IamAccessControl, LoginTokens, MasterKey, RoleSessions } from '../iam/index.js';
 import { openPostgres, openSqlite, type MetaDatabase } from '../meta/index.js';
 import { createRegistry, type Registry } from '../registry/index.js';
-import { KeyRing, type BlobStore } from '../storage/index.js';
+import { KeyRing } from '../storage/index.js';
 import { NodeBlobStores } from './blob-stores.js';
 import { agreeOnMasterKey } from './key-agreement.js';
 import { JobQueue } from '../jobs/index.js';
@@ -27,8 +27,7 @@ export interface IamServices {
 export interface Runtime {
   config: Config;
   meta: MetaDatabase;
-  /** The plain blob store (readiness checks); repositories' bytes go through registry's scoped stores. */
-  store: BlobStore;
+  /** One blob store per storage scope; `stores.plain` answers readiness checks. */
   stores: NodeBlobStores;
   keyRing: KeyRing;
   registry: Registry;
@@ -72,7 +71,6 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const meta = await openMeta(config);
   const keyRing = await KeyRing.open({ path: encryptionKeyFile(config) });
   const stores = await NodeBlobStores.open({ config, db: meta.db, keys: keyRing, encryptByDefault: config.encryptAtRest });
-  const store = stores.plain;
   const registryId = await settleRegistryId(meta, config.registryId);
   const master = await MasterKey.load(join(config.dataDir, 'master.key'), process.env.WHARF_MASTER_KEY);
   await agreeOnMasterKey(meta.db, master);
@@ -99,7 +97,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     blobRedirectSeconds: config.blobRedirect ? Math.ceil(config.blobRedirectTtl / 1000) : null,
     manifestCacheEntries: config.manifestCacheEntries,
   });
-  return { config, meta, store, stores, keyRing, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, jobs: new JobQueue(meta.db), close: async () => {
+  return { config, meta, stores, keyRing, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, jobs: new JobQueue(meta.db), close: async () => {
     stores.close();
     await meta.close();
   } };
