@@ -6,10 +6,10 @@
 // credentials files point at paths that do not exist, or at a private config written here) and
 // never asks an instance metadata service for credentials.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
+import { readAdminCredentials, type AdminCredentials, type Credentials } from '../helpers/credentials.js';
 import { sha256Digest } from '../helpers/oci-layout.js';
 import { startWharf, type WharfProcess } from '../helpers/server.js';
 import { describeRun, run, type RunResult } from './client-tools.js';
@@ -20,30 +20,7 @@ export const REGION = 'us-east-1';
 
 // ---- the server and its administrator ------------------------------------------------------
 
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-export interface AdminCredentials extends Credentials {
-  region: string;
-  registryId: string;
-  endpoint: string;
-}
-
-/** DATA_DIR/admin-credentials.json, written on the first authenticated start. */
-export async function readAdminCredentials(dataDir: string): Promise<AdminCredentials> {
-  const file = join(dataDir, 'admin-credentials.json');
-  for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(100);
-  const creds = JSON.parse(readFileSync(file, 'utf8')) as Partial<AdminCredentials>;
-  for (const key of ['accessKeyId', 'secretAccessKey', 'region', 'registryId'] as const) {
-    assert.equal(typeof creds[key], 'string', `${file} has no ${key}`);
-  }
-  assert.match(creds.accessKeyId!, /^AKIA[A-Z2-7]{16}$/, 'administrator access key id');
-  assert.match(creds.registryId!, /^\d{12}$/, 'registry id');
-  return creds as AdminCredentials;
-}
+export { readAdminCredentials, type AdminCredentials, type Credentials };
 
 export interface IamServer {
   server: WharfProcess;

@@ -6,14 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startWharf, type WharfProcess } from '../helpers/server.js';
+import { readAdminCredentials } from '../helpers/credentials.js';
 import { freshDatabase } from '../helpers/postgres-server.js';
 import { createS3Client, sharedS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { basicAuth, expectError, expectStatus, imageManifest, manifestBytes, MT, randomBlob, Registry, sessionFrom, sha256, uniqueName, withQuery } from '../integration/client.js';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { join } from 'node:path';
 
 const REGISTRY_ID = '210987654321';
 
@@ -53,7 +52,7 @@ describe('three stateless nodes on PostgreSQL + S3', () => {
     // The first node bootstraps the administrator; the others find it in the shared database.
     const first = await startNode();
     await Promise.all([startNode(), startNode()]);
-    credentials = JSON.parse(readFileSync(join(first.dataDir, 'admin-credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+    credentials = await readAdminCredentials(first.dataDir);
     const authorization = basicAuth(credentials.accessKeyId, credentials.secretAccessKey);
     clients = nodes.map((node) => new Registry(node.url, authorization));
   });

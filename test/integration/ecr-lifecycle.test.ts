@@ -10,9 +10,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import {
@@ -30,6 +28,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { postgresFor, runWharf, startWharf, type WharfProcess } from '../helpers/server.js';
+import { readAdminCredentials, type AdminCredentials } from '../helpers/credentials.js';
 import { LifecyclePolicyError, lifecycleJobHandlers, lifecycleJobKey, type LifecycleRunReport } from '../../src/lifecycle/index.js';
 import { RegistryError } from '../../src/registry/index.js';
 import {
@@ -51,22 +50,12 @@ import {
 
 const DAY = 86_400_000;
 
-interface AdminCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  registryId: string;
-}
 
 let srv: WharfProcess;
 let admin: AdminCredentials;
 let ecr: ECRClient;
 let registry: Registry;
 
-async function readAdminCredentials(dataDir: string): Promise<AdminCredentials> {
-  const file = join(dataDir, 'admin-credentials.json');
-  for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(50);
-  return JSON.parse(readFileSync(file, 'utf8')) as AdminCredentials;
-}
 
 const ecrClient = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
   new ECRClient({ endpoint: srv.url, region: 'us-east-1', credentials, maxAttempts: 1 });

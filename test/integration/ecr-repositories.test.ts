@@ -3,9 +3,6 @@
 // (immutable tags, repositories created on push from templates, blob mounting).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateRepositoryCommand,
   CreateRepositoryCreationTemplateCommand,
@@ -39,6 +36,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { MAIN_JS, startWharf, type WharfProcess } from '../helpers/server.js';
+import { readAdminCredentials, type AdminCredentials } from '../helpers/credentials.js';
 import { execFileSync } from 'node:child_process';
 import {
   MT,
@@ -55,23 +53,12 @@ import {
   withQuery,
 } from './client.js';
 
-interface AdminCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  registryId: string;
-  region: string;
-}
 
 let srv: WharfProcess;
 let admin: AdminCredentials;
 let ecr: ECRClient;
 let registry: Registry;
 
-async function readAdminCredentials(dataDir: string): Promise<AdminCredentials> {
-  const file = join(dataDir, 'admin-credentials.json');
-  for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(50);
-  return JSON.parse(readFileSync(file, 'utf8')) as AdminCredentials;
-}
 
 function ecrClient(credentials: { accessKeyId: string; secretAccessKey: string }): ECRClient {
   return new ECRClient({ endpoint: srv.url, region: 'us-east-1', credentials, maxAttempts: 1 });

@@ -4,10 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { overwriteStored, runWharf, startWharf, storedObjects, type WharfProcess } from '../helpers/server.js';
+import { readAdminCredentials } from '../helpers/credentials.js';
 import { basicAuth, expectStatus, Registry, sha256, uniqueName } from './client.js';
 
 const MARKER = Buffer.from('WHARF-PLAINTEXT-MARKER-0123456789');
@@ -50,7 +49,7 @@ describe('encryption at rest (--encrypt-at-rest)', () => {
 
   before(async () => {
     server = await startWharf({ anonymous: false, extraArgs: ['--encrypt-at-rest'] });
-    const credentials = JSON.parse(readFileSync(join(server.dataDir, 'admin-credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+    const credentials = await readAdminCredentials(server.dataDir);
     registry = new Registry(server.url, basicAuth(credentials.accessKeyId, credentials.secretAccessKey));
     ecr = new ECRClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
   });

@@ -9,20 +9,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { makeTempDir, runWharf, startWharf, type WharfProcess } from '../helpers/server.js';
+import { readAdminCredentials, type AdminCredentials } from '../helpers/credentials.js';
 import { freshDatabase } from '../helpers/postgres-server.js';
 import { createS3Client, sharedS3Server } from '../helpers/s3-server.js';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { basicAuth, expectStatus, MT, Registry, sha256, uniqueName, type ImageResult } from './client.js';
 
-interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  registryId: string;
-}
 
 describe('wharf migrate to PostgreSQL + S3', () => {
   let source: WharfProcess;
-  let credentials: Credentials;
+  let credentials: AdminCredentials;
   const images: { repo: string; tag: string; image: ImageResult }[] = [];
   let targetConfig: string;
   let targetEnv: Record<string, string>;
@@ -31,7 +27,7 @@ describe('wharf migrate to PostgreSQL + S3', () => {
 
   before(async () => {
     source = await startWharf({ anonymous: false, extraArgs: ['--encrypt-at-rest'] });
-    credentials = JSON.parse(readFileSync(join(source.dataDir, 'admin-credentials.json'), 'utf8')) as Credentials;
+    credentials = await readAdminCredentials(source.dataDir);
     const registry = new Registry(source.url, basicAuth(credentials.accessKeyId, credentials.secretAccessKey));
     const created = await runWharf(source.dataDir, ['admin', 'encryption-key', 'create', 'alias/team']);
     assert.equal(created.code, 0, created.stderr);
