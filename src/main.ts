@@ -6,6 +6,7 @@ import { serve } from './server/serve.js';
 import { adminCommand } from './cli/admin.js';
 import { migrateCommand } from './cli/migrate.js';
 import { lifecycleCommand } from './cli/lifecycle.js';
+import { gcCommand } from './cli/gc.js';
 
 const program = new Command()
   .name('wharf')
@@ -29,6 +30,8 @@ program
   .option('--max-manifest-bytes <n>', 'largest manifest accepted (default 4194304)')
   .option('--workers <n>', 'worker processes (default 1)')
   .option('--lifecycle-interval <duration>', "run every repository's lifecycle policy this often (default 24h)")
+  .option('--gc-interval <duration>', 'run garbage collection this often (default 24h)')
+  .option('--gc-grace <duration>', 'never collect blob links younger than this (default 1h)')
   .option('--job-lease <duration>', 'claim on a background job, taken over this long after its node died (default 60s)')
   .option('--trusted-proxies <cidrs>', 'proxies whose X-Forwarded-For is believed (comma-separated)')
   .option('--auth-failure-limit <n>', 'failed authentications per source address per minute (default 30)')
@@ -53,6 +56,7 @@ program
 program.addCommand(adminCommand());
 program.addCommand(migrateCommand());
 program.addCommand(lifecycleCommand());
+program.addCommand(gcCommand());
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`wharf: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { encryptionKeyFile, openRuntime, type Runtime } from '../server/runtime.js';
 import { KeyRing } from '../storage/index.js';
+import { QuotaService, registryUsage, repositoryUsage } from '../registry/index.js';
 
 interface CommonFlags {
   dataDir?: string;
@@ -35,6 +36,21 @@ async function withRuntime(flags: CommonFlags, work: (runtime: Runtime) => Promi
 async function policyText(value: string): Promise<string> {
   const path = value.startsWith('@') ? value.slice(1) : value.startsWith('file://') ? value.slice(7) : null;
   return path === null ? value : readFile(path, 'utf8');
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** `1073741824`, `500MiB`, `20GB`, `1.5GiB` -> bytes. */
+function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) throw new Error(`${text}: not a size (e.g. 500MiB, 20GB)`);
+  return Math.round(Number(match[1]) * unit);
+}
+
+function parseCount(text: string): number {
+  if (!/^\d+$/.test(text)) throw new Error(`${text}: not a whole number`);
+  return Number(text);
 }
 
 function common(command: Command): Command {
@@ -148,6 +164,34 @@ export function adminCommand(): Command {
     encryptionKey.command('rewrap <name>').description('re-wrap data keys under the newest version (after changing WHARF_ENCRYPTION_KEYS by hand)'),
   ).action((name: string, flags: CommonFlags) =>
     withRuntime(flags, async (r) => ({ name, version: r.keyRing.newestVersion(name), rewrapped: await r.stores.rewrap(name) })),
+  );
+
+  common(admin.command('usage').description('storage used per repository (unique and shared bytes) and by the registry').option('--repository <name>', 'only this repository')).action(
+    (flags: CommonFlags & { repository?: string }) =>
+      withRuntime(flags, async (r) => ({
+        registry: await registryUsage(r.meta.db),
+        repositories: (await repositoryUsage(r.meta.db, flags.repository === undefined ? undefined : [flags.repository])).map((u) => ({
+          ...u,
+          totalBytes: u.uniqueBytes + u.sharedBytes,
+        })),
+      })),
+  );
+
+  const quota = admin.command('quota').description('storage and image-count quotas per repository (repository:NAME) or namespace (prefix:NAMESPACE)');
+  common(quota.command('set <scope>').option('--max-bytes <size>', 'e.g. 500MiB, 20GiB').option('--max-images <n>', 'images (manifests)')).action(
+    (scope: string, flags: CommonFlags & { maxBytes?: string; maxImages?: string }) =>
+      withRuntime(flags, async (r) => {
+        const quotaValue = { scope, maxBytes: flags.maxBytes === undefined ? null : parseSize(flags.maxBytes), maxImages: flags.maxImages === undefined ? null : parseCount(flags.maxImages) };
+        if (quotaValue.maxBytes === null && quotaValue.maxImages === null) throw new Error('give --max-bytes, --max-images or both');
+        await new QuotaService(r.meta.db, Date.now).set(quotaValue);
+        return quotaValue;
+      }),
+  );
+  common(quota.command('list')).action((flags: CommonFlags) => withRuntime(flags, (r) => new QuotaService(r.meta.db, Date.now).list()));
+  common(quota.command('delete <scope>')).action((scope: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      if (!(await new QuotaService(r.meta.db, Date.now).remove(scope))) throw new Error(`no quota ${scope}`);
+    }),
   );
 
   common(admin.command('audit').description('recent authorization decisions on writes').option('--limit <n>', 'entries', '50')).action(

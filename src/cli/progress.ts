@@ -1,18 +1,9 @@
 // Progress for long offline commands: a bar redrawn in place on a terminal, else a line at most
 // every few seconds (logs and CI output stay readable), always a last line when a stage ends.
+export { formatBytes } from '../registry/index.js';
+
 const WIDTH = 30;
 const QUIET_MS = 3000;
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
 
 export class Progress {
   private lastLine = 0;

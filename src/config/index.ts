@@ -62,6 +62,15 @@ export const ConfigSchema = z.object({
   jobLease: duration.default(60_000),
   /** How often every repository's lifecycle policy runs (ECR acts within 24 hours). */
   lifecycleInterval: duration.default(24 * 3_600_000),
+  /** How often online garbage collection runs on the servers (`wharf gc` runs it on demand). */
+  gcInterval: duration.default(24 * 3_600_000),
+  /**
+   * Links to blobs younger than this are never collected: it covers a push whose layers are
+   * uploaded but whose manifest has not arrived yet.
+   */
+  gcGrace: duration.default(3_600_000),
+  /** When set, garbage collection also deletes untagged images pushed longer ago than this. */
+  gcUntaggedAfter: duration.optional(),
   /** Shortest sts:AssumeRole session (AWS: 900 s); lower it only for tests. */
   stsMinSessionSeconds: int(1, 43200).default(900),
   /** Failed authentications allowed per source address per minute before it is refused. */

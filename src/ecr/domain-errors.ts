@@ -26,6 +26,7 @@ const ECR_CODE: Record<ErrorCode, string> = {
   TOO_MANY_REQUESTS: 'ThrottlingException',
   PAGINATION_NUMBER_INVALID: 'InvalidParameterException',
   KMS_KEY_UNKNOWN: 'KmsException',
+  QUOTA_EXCEEDED: 'LimitExceededException',
 };
 
 export function ecrErrorFromDomain(error: RegistryError): AwsError {

@@ -99,6 +99,7 @@ export const batchCheckLayerAvailability: EcrOperation = {
         }
         throw error;
       }
+      await blobs.refreshForPush(name, digest);
       const layer: Record<string, unknown> = { layerDigest: digest, layerAvailability: 'AVAILABLE', layerSize: size };
       const mediaType = mediaTypes.get(digest);
       if (mediaType !== undefined) layer.mediaType = mediaType;

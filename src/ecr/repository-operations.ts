@@ -5,6 +5,7 @@ import { AwsError } from '../aws/errors.js';
 import {
   isValidName,
   RegistryError,
+  repositoryUsage,
   TAG_MUTABILITIES,
   type MutabilityExclusion,
   type Repository,
@@ -260,6 +261,20 @@ export const createRepository: EcrOperation = {
 };
 
 /**
+ * Beyond ECR: each described repository carries `storageUsage` (bytes of blobs only it links,
+ * bytes of blobs it shares with other repositories, their sum, and its image count). SDKs and the
+ * CLI ignore members their model lacks, so ECR clients are unaffected.
+ */
+async function withStorageUsage(call: EcrCall, repositories: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  const usage = await repositoryUsage(call.runtime.meta.db, repositories.map((r) => r.repositoryName as string));
+  const byName = new Map(usage.map((u) => [u.repository, u]));
+  return repositories.map((r) => {
+    const u = byName.get(r.repositoryName as string);
+    return u ? { ...r, storageUsage: { uniqueBytes: u.uniqueBytes, sharedBytes: u.sharedBytes, totalBytes: u.uniqueBytes + u.sharedBytes, imageCount: u.imageCount } } : r;
+  });
+}
+
+/**
  * With `repositoryNames` the dispatcher checks the first name and the handler the others. Listing
  * needs ecr:DescribeRepositories on `*` (as on ECR), and the page is then narrowed to the
  * repositories the caller may describe, so an explicit Deny on a repository hides it.
@@ -288,7 +303,7 @@ export const describeRepositories: EcrOperation = {
         const repository = await inRepository(call, name, () => runtime.registry.repositories.get(name));
         repositories.push(repositoryOutput(call, repository));
       }
-      return { repositories };
+      return { repositories: await withStorageUsage(call, repositories) };
     }
     const limit = optionalInteger(input, 'maxResults', 1, MAX_PAGE) ?? DEFAULT_PAGE;
     const after = readPageToken(input, PAGE_KIND);
@@ -298,7 +313,7 @@ export const describeRepositories: EcrOperation = {
       if (await control.authorize(call.principal, 'ecr:DescribeRepositories', repository.name, call.info)) repositories.push(repositoryOutput(call, repository));
     }
     const last = page.repositories.at(-1);
-    return { repositories, ...(page.more && last ? { nextToken: pageToken(PAGE_KIND, last.name) } : {}) };
+    return { repositories: await withStorageUsage(call, repositories), ...(page.more && last ? { nextToken: pageToken(PAGE_KIND, last.name) } : {}) };
   },
 };
 

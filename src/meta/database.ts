@@ -1,7 +1,7 @@
 // Opens the metadata database. SQLite runs in WAL mode so readers never wait for the writer and
 // several processes can share one data directory.
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import type { Dialect } from './dialect.js';
@@ -31,13 +31,34 @@ export interface SqliteOptions {
   synchronous: 'FULL' | 'NORMAL';
 }
 
+/**
+ * Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE), waiting for it under
+ * busy_timeout. With a plain BEGIN, a transaction that reads first and writes later fails with
+ * SQLITE_BUSY at once when another process (`wharf gc`, `wharf admin`) wrote in between, because
+ * its snapshot can no longer be upgraded.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly driverConfig: SqliteDialectConfig) {
+    super(driverConfig);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.driverConfig);
+  }
+}
+
 export async function openSqlite(options: SqliteOptions): Promise<MetaDatabase> {
   const sqlite = new BetterSqlite3(options.path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${options.synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   return {

@@ -10,6 +10,7 @@ import * as jobs from './migrations/0005_jobs.js';
 import * as dataKeys from './migrations/0006_data_keys.js';
 import * as storageScopes from './migrations/0007_storage_scopes.js';
 import * as lifecycle from './migrations/0008_lifecycle.js';
+import * as storageAccounting from './migrations/0009_storage_accounting.js';
 
 interface VersionedMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '0006_data_keys': dataKeys,
   '0007_storage_scopes': storageScopes,
   '0008_lifecycle': lifecycle,
+  '0009_storage_accounting': storageAccounting,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -39,6 +39,10 @@
 //                                                                    (latest lifecycle preview)
 //   lifecycle_runs    repository PK → repositories · policy_digest (sha256 of the policy text) ·
 //                     run_id · evaluated_at · expired_count          (lastEvaluatedAt)
+//   blobs             + link_count (repositories linking it) · gc_state ''|deleting · gc_marked_at
+//   repositories      + unique_bytes · shared_bytes                  (storage usage, kept incrementally)
+//   quotas            scope PK (repository:<name> | prefix:<p>) · max_bytes · max_images · updated_at
+//   gc_runs           id PK · started_at · finished_at · dry_run · status · report(JSON) · error
 //
 // Times are epoch milliseconds (bigint). Text sorts byte-wise (SQLite BINARY; PostgreSQL columns
 // that are paginated use COLLATE "C"), which is the order OCI pagination needs.
@@ -56,6 +60,8 @@ export interface RepositoriesTable {
   kms_key: string | null;
   lifecycle_policy: string | null;
   storage_scope: string;
+  unique_bytes: Generated<number>;
+  shared_bytes: Generated<number>;
 }
 
 export interface CreationTemplatesTable {
@@ -91,6 +97,26 @@ export interface BlobsTable {
   digest: string;
   size: number;
   created_at: number;
+  link_count: Generated<number>;
+  gc_state: Generated<string>;
+  gc_marked_at: number | null;
+}
+
+export interface QuotasTable {
+  scope: string;
+  max_bytes: number | null;
+  max_images: number | null;
+  updated_at: number;
+}
+
+export interface GcRunsTable {
+  id: string;
+  started_at: number;
+  finished_at: number | null;
+  dry_run: number;
+  status: string;
+  report: string | null;
+  error: string | null;
 }
 
 export interface RepositoryBlobsTable {
@@ -247,6 +273,8 @@ export interface DataKeysTable {
 export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
+  quotas: QuotasTable;
+  gc_runs: GcRunsTable;
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;
   manifest_children: ManifestChildrenTable;

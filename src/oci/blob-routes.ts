@@ -7,6 +7,8 @@ export async function headBlob(call: OciCall): Promise<void> {
   const { name, reference } = call.params;
   assertDigest(reference);
   const blob = await call.registry.blobs.stat(name, reference);
+  // Only a client that may push gets here with a push in mind; pulls use GET.
+  await call.registry.blobs.refreshForPush(name, reference);
   call.reply
     .code(200)
     .header('content-length', blob.size)

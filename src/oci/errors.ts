@@ -26,6 +26,7 @@ export const OCI_STATUS: Record<ErrorCode, number> = {
   TEMPLATE_UNKNOWN: 404,
   // A creation template naming a key the key ring lacks: the push cannot create the repository.
   KMS_KEY_UNKNOWN: 403,
+  QUOTA_EXCEEDED: 403,
 };
 
 /** Domain codes that have no OCI spelling go out as the closest spec code. */
@@ -36,6 +37,7 @@ const OCI_CODE: Partial<Record<ErrorCode, string>> = {
   TEMPLATE_EXISTS: 'UNSUPPORTED',
   TEMPLATE_UNKNOWN: 'NAME_UNKNOWN',
   KMS_KEY_UNKNOWN: 'DENIED',
+  QUOTA_EXCEEDED: 'DENIED',
 };
 
 export interface OciErrorBody {

@@ -3,6 +3,10 @@ import type { Readable } from 'node:stream';
 import { BlobNotFound, type ByteRange } from '../storage/index.js';
 import { RegistryError } from './errors.js';
 import type { RegistryContext } from './context.js';
+import { linkBlob, unlinkBlob } from './links.js';
+
+/** How long a link stays safe from garbage collection after a push made or checked it. */
+export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 
 export interface BlobInfo {
   digest: string;
@@ -23,6 +27,8 @@ export class BlobService {
   constructor(
     private readonly ctx: RegistryContext,
     private readonly redirectSeconds: number | null = null,
+    /** Garbage collection's grace window: links younger than this are never collected. */
+    private readonly gcGraceMs: number = DEFAULT_GC_GRACE_MS,
   ) {}
 
   /** Where a client may fetch a blob directly, or null to stream it through the node. */
@@ -58,18 +64,31 @@ export class BlobService {
 
   /** Removes the repository's link; the bytes stay until garbage collection finds them unused. */
   async unlink(repository: string, digest: string): Promise<void> {
-    const result = await this.ctx.db
-      .deleteFrom('repository_blobs')
+    const removed = await this.ctx.db.transaction().execute((trx) => unlinkBlob(trx, repository, digest));
+    if (!removed) throw unknownBlob(digest);
+  }
+
+  /**
+   * A client checking a blob before a push decides not to upload it when it is there, so the link
+   * is made young again (at most once per half grace window, to keep this a rare write) and a
+   * garbage collection running meanwhile does not take it away before the manifest arrives.
+   */
+  async refreshForPush(repository: string, digest: string): Promise<void> {
+    const now = this.ctx.now();
+    await this.ctx.db
+      .updateTable('repository_blobs')
+      .set({ created_at: now })
       .where('repository', '=', repository)
       .where('digest', '=', digest)
-      .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw unknownBlob(digest);
+      .where('created_at', '<', now - this.gcGraceMs / 2)
+      .execute();
   }
 
   /**
    * Links `digest`, which `source` holds, into `target` (which must exist) without moving bytes;
    * false when the bytes are not in the target's storage scope (another encryption key), so the
-   * client has to upload them: one key's ciphertext never serves another key's repository.
+   * client has to upload them: one key's ciphertext never serves another key's repository. False
+   * too while a collector is deleting the blob. Throws QUOTA_EXCEEDED past the target's quota.
    */
   async mount(target: string, source: string, digest: string): Promise<boolean> {
     const scopes = await this.ctx.db.selectFrom('repositories').select(['name', 'storage_scope']).where('name', 'in', [target, source]).execute();
@@ -77,16 +96,10 @@ export class BlobService {
     const sourceScope = scopes.find((r) => r.name === source)?.storage_scope;
     if (targetScope === undefined) return false;
     if (targetScope !== sourceScope && !(await (await this.ctx.stores.forScope(targetScope)).stat(digest))) return false;
-    await this.link(target, digest);
-    return true;
-  }
-
-  private async link(repository: string, digest: string): Promise<void> {
-    await this.ctx.db
-      .insertInto('repository_blobs')
-      .values({ repository, digest, created_at: this.ctx.now() })
-      .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
-      .execute();
+    const blob = await this.ctx.db.selectFrom('blobs').select('size').where('digest', '=', digest).executeTakeFirst();
+    if (!blob) return false;
+    const outcome = await this.ctx.db.transaction().execute((trx) => linkBlob(trx, target, digest, Number(blob.size), this.ctx.now()));
+    return outcome !== 'blob-being-deleted';
   }
 
   /** Repositories holding `digest`, for a mount without `from`; capped so a popular blob stays cheap. */

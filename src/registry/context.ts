@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../meta/index.js';
+import type { Database, Dialect } from '../meta/index.js';
 import type { BlobStore } from '../storage/index.js';
 import type { TemplateService } from './templates.js';
 
@@ -23,6 +23,7 @@ export interface BlobStores {
 /** What every domain service needs; built once at start. */
 export interface RegistryContext {
   db: Kysely<Database>;
+  dialect: Dialect;
   stores: BlobStores;
   now: () => number;
   templates: TemplateService;

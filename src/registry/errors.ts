@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'REPOSITORY_NOT_EMPTY'
   | 'TEMPLATE_EXISTS'
   | 'TEMPLATE_UNKNOWN'
-  | 'KMS_KEY_UNKNOWN';
+  | 'KMS_KEY_UNKNOWN'
+  | 'QUOTA_EXCEEDED';
 
 export class RegistryError extends Error {
   constructor(

@@ -21,7 +21,10 @@ export { IMAGE_ACTION, type ImageActionDetail } from './events.js';
 /** Account settings live in the settings table under this prefix (ECR's Get/PutAccountSetting). */
 export const ACCOUNT_SETTING_PREFIX = 'account:';
 export const BLOB_MOUNTING_SETTING = `${ACCOUNT_SETTING_PREFIX}BLOB_MOUNTING`;
-export type { BlobInfo } from './blobs.js';
+export { DEFAULT_GC_GRACE_MS, type BlobInfo } from './blobs.js';
+export { QuotaService, formatBytes, quotaScopesFor, type Quota } from './quotas.js';
+export { linkBlob, unlinkBlob } from './links.js';
+export { registryUsage, repositoryUsage, type RegistryUsage, type RepositoryUsage } from './usage.js';
 export type { BlobStores } from './context.js';
 export type { BlobService, ManifestService, PullRecorder, RepositoryService, TagService, TemplateService, UploadService };
 
@@ -42,6 +45,8 @@ export interface RegistryOptions {
   manifestCacheEntries: number;
   /** Answer blob reads with presigned-URL redirects valid this long (stores that support it). */
   blobRedirectSeconds?: number | null;
+  /** Garbage collection's grace window on blob links (default one hour). */
+  gcGraceMs?: number;
   now?: () => number;
 }
 
@@ -49,15 +54,15 @@ export function createRegistry(options: RegistryOptions): Registry {
   const now = options.now ?? Date.now;
   const cache = new ManifestCache(options.manifestCacheEntries, options.meta.externalChangeCounter);
   const templates = new TemplateService(options.meta.db, now);
-  const ctx = { db: options.meta.db, stores: options.stores, now, templates, onManifestsChanged: () => cache.invalidate() };
+  const ctx = { db: options.meta.db, dialect: options.meta.dialect, stores: options.stores, now, templates, onManifestsChanged: () => cache.invalidate() };
   const repositories = new RepositoryService(ctx);
-  const blobs = new BlobService(ctx, options.blobRedirectSeconds ?? null);
+  const blobs = new BlobService(ctx, options.blobRedirectSeconds ?? null, options.gcGraceMs);
   return {
     repositories,
     templates,
     blobs,
     uploads: new UploadService(ctx, repositories),
-    manifests: new ManifestService(ctx, repositories, blobs, cache, options.maxManifestBytes, options.meta.changeCounterIsSynchronous),
+    manifests: new ManifestService(ctx, repositories, cache, options.maxManifestBytes, options.meta.changeCounterIsSynchronous),
     tags: new TagService(ctx, repositories),
     pulls: new PullRecorder(options.meta.db, now),
   };

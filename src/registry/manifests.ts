@@ -9,10 +9,11 @@ import type { RegistryContext } from './context.js';
 import type { MayCreate, RepositoryService } from './repositories.js';
 import { isTagImmutable } from './mutability.js';
 import { recordImageAction } from './events.js';
-import type { BlobService } from './blobs.js';
 import { ManifestCache, type CachedManifest } from './manifest-cache.js';
 import { parseManifest, type Descriptor } from './manifest-parser.js';
 import { manifestKind } from './media-types.js';
+import { holdBlobs } from './links.js';
+import { assertImageQuota } from './quotas.js';
 
 export interface PutManifestResult {
   digest: string;
@@ -63,7 +64,6 @@ export class ManifestService {
   constructor(
     private readonly ctx: RegistryContext,
     private readonly repositories: RepositoryService,
-    private readonly blobs: BlobService,
     private readonly cache: ManifestCache,
     private readonly maxManifestBytes: number,
     /** Whether a cached tag may be trusted (see MetaDatabase.changeCounterIsSynchronous). */
@@ -85,11 +85,14 @@ export class ManifestService {
       throw new RegistryError('DIGEST_INVALID', 'manifest digest does not match its content', { expected: ref.digest, actual: digest });
     }
     await this.repositories.ensureForPush(repository, mayCreate);
-    await this.assertReferencesExist(repository, parsed.blobs, parsed.manifests);
     const settings = await this.repositories.get(repository);
 
     const now = this.ctx.now();
     const changed = await this.ctx.db.transaction().execute(async (trx) => {
+      // The references are checked inside the transaction, with the blobs' rows held, so garbage
+      // collection cannot unlink a layer between the check and the commit (src/gc/collector.ts).
+      if (this.ctx.dialect === 'postgres') await holdBlobs(trx, parsed.blobs.map((b) => b.digest));
+      await assertReferencesExist(trx, repository, parsed.blobs, parsed.manifests);
       const inserted = await trx
         .insertInto('manifests')
         .values({
@@ -108,7 +111,10 @@ export class ManifestService {
         .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
         .executeTakeFirst();
       const newManifest = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
-      if (newManifest) await insertChildren(trx, repository, digest, parsed.blobs, parsed.manifests);
+      if (newManifest) {
+        await insertChildren(trx, repository, digest, parsed.blobs, parsed.manifests);
+        await assertImageQuota(trx, repository);
+      }
       let tagMoved = false;
       if (ref.kind === 'tag') {
         const tagImmutable = () =>
@@ -155,26 +161,6 @@ export class ManifestService {
     });
     this.cache.invalidate();
     return { digest, subjectDigest: parsed.subject?.digest ?? null, mediaType: parsed.mediaType, changed };
-  }
-
-  private async assertReferencesExist(repository: string, blobs: Descriptor[], manifests: Descriptor[]): Promise<void> {
-    if (blobs.length > 0) {
-      const linked = await this.blobs.linkedDigests(repository, blobs.map((b) => b.digest));
-      const missing = blobs.find((b) => !linked.has(b.digest));
-      if (missing) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'manifest references a blob unknown to the repository', { digest: missing.digest });
-    }
-    for (let i = 0; i < manifests.length; i += 500) {
-      const batch = manifests.slice(i, i + 500);
-      const rows = await this.ctx.db
-        .selectFrom('manifests')
-        .select('digest')
-        .where('repository', '=', repository)
-        .where('digest', 'in', batch.map((m) => m.digest))
-        .execute();
-      const present = new Set(rows.map((r) => r.digest));
-      const missing = batch.find((m) => !present.has(m.digest));
-      if (missing) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'index references a manifest unknown to the repository', { digest: missing.digest });
-    }
   }
 
   async get(repository: string, reference: string): Promise<CachedManifest> {
@@ -479,6 +465,27 @@ function indexChildren(content: Uint8Array): string[] {
   const body = parseJsonObject(content);
   if (!body || !Array.isArray(body.manifests)) return [];
   return body.manifests.flatMap((m) => (typeof m === 'object' && m !== null && typeof (m as { digest?: unknown }).digest === 'string' ? [(m as { digest: string }).digest] : []));
+}
+
+/** Every blob must be linked to the repository and every child manifest stored in it. */
+async function assertReferencesExist(trx: Kysely<Database>, repository: string, blobs: Descriptor[], manifests: Descriptor[]): Promise<void> {
+  for (const [children, table, message] of [
+    [blobs, 'repository_blobs', 'manifest references a blob unknown to the repository'],
+    [manifests, 'manifests', 'index references a manifest unknown to the repository'],
+  ] as const) {
+    for (let i = 0; i < children.length; i += 500) {
+      const batch = children.slice(i, i + 500);
+      const rows = await trx
+        .selectFrom(table)
+        .select('digest')
+        .where('repository', '=', repository)
+        .where('digest', 'in', batch.map((d) => d.digest))
+        .execute();
+      const present = new Set(rows.map((r) => r.digest));
+      const missing = batch.find((d) => !present.has(d.digest));
+      if (missing) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', message, { digest: missing.digest });
+    }
+  }
 }
 
 async function insertChildren(trx: Kysely<Database>, repository: string, digest: string, blobs: Descriptor[], manifests: Descriptor[]): Promise<void> {

@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../meta/index.js';
 import { RegistryError } from './errors.js';
+import { unlinkBlob } from './links.js';
 import type { RegistryContext } from './context.js';
 import type { MutabilityExclusion, TagMutability } from './mutability.js';
 
@@ -37,7 +38,8 @@ export const DEFAULT_SETTINGS: RepositorySettings = {
 /** Asks the access layer whether the pusher may create `name` (ecr:CreateRepository). */
 export type MayCreate = (name: string) => Promise<boolean>;
 
-type RepositoryRow = Database['repositories'];
+// Usage columns are kept by links.ts, never written with the settings.
+type RepositoryRow = Omit<Database['repositories'], 'unique_bytes' | 'shared_bytes'>;
 
 function toRepository(row: Omit<RepositoryRow, 'storage_scope'>): Repository {
   return {
@@ -141,6 +143,10 @@ export class RepositoryService {
         if (image) throw new RegistryError('REPOSITORY_NOT_EMPTY', `The repository with name '${name}' cannot be deleted because it still contains images`, { name });
       }
       const open = await trx.selectFrom('uploads').select(['id', 'storage_scope']).where('repository', '=', name).execute();
+      // Through unlinkBlob, one by one, so link counts and the usage of repositories sharing these
+      // blobs stay exact; the bytes are garbage collection's to remove.
+      const links = await trx.selectFrom('repository_blobs').select('digest').where('repository', '=', name).orderBy('digest').execute();
+      for (const link of links) await unlinkBlob(trx, name, link.digest);
       await trx.deleteFrom('uploads').where('repository', '=', name).execute();
       await trx.deleteFrom('tags').where('repository', '=', name).execute();
       await trx.deleteFrom('manifests').where('repository', '=', name).execute();

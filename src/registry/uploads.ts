@@ -2,12 +2,14 @@
 // the database, and only a verified upload is committed (atomically) as a blob. A session survives
 // a restart: bytes past the acknowledged size are cut off and the hash is rebuilt from the store.
 import { randomUUID, type Hash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { newHasher, parseDigest, UploadNotFound, type BlobStore } from '../storage/index.js';
 import { RegistryError } from './errors.js';
 import type { RegistryContext } from './context.js';
 import type { MayCreate, RepositoryService } from './repositories.js';
+import { linkBlob } from './links.js';
 
 export interface UploadState {
   id: string;
@@ -46,6 +48,9 @@ class CountingHasher extends Transform {
 }
 
 const EXPIRY_PARALLELISM = 8;
+/** How long a push waits for a collector to finish deleting the blob it is pushing. */
+const GC_WAIT_MS = 60_000;
+const GC_POLL_MS = 100;
 
 function unknownUpload(id: string): RegistryError {
   return new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', { uuid: id });
@@ -169,11 +174,35 @@ export class UploadService {
         throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest, actual });
       }
       await this.ctx.db.updateTable('uploads').set({ digest }).where('id', '=', id).execute();
-      const existing = await store.stat(digest);
-      if (existing) await store.deleteUpload(id);
-      else await store.commitUpload(id, digest);
-      return this.recordBlob(state, digest);
+      try {
+        await this.link(state, digest);
+      } catch (error) {
+        if (error instanceof RegistryError && error.code === 'QUOTA_EXCEEDED') await this.discard(state);
+        throw error;
+      }
+      // Linked first, bytes second: from here on garbage collection leaves this digest alone, so
+      // bytes that are already stored can be trusted to stay and the upload's copy dropped.
+      if ((await store.uploadSize(id)) !== null) {
+        if (await store.stat(digest)) await store.deleteUpload(id);
+        else await store.commitUpload(id, digest);
+      }
+      return this.finish(state, digest);
     });
+  }
+
+  /**
+   * Links the verified blob into the upload's repository. A collector deleting the same digest
+   * right now (it marked the blob before this push linked it) is waited out: once its row is gone
+   * this push stores its own bytes under a new row.
+   */
+  private async link(state: UploadState, digest: string): Promise<void> {
+    const deadline = Date.now() + GC_WAIT_MS;
+    for (;;) {
+      const outcome = await this.ctx.db.transaction().execute((trx) => linkBlob(trx, state.repository, digest, state.size, this.ctx.now()));
+      if (outcome !== 'blob-being-deleted') return;
+      if (Date.now() > deadline) throw new RegistryError('TOO_MANY_REQUESTS', 'the blob is being garbage-collected; retry the upload', { digest });
+      await sleep(GC_POLL_MS);
+    }
   }
 
   /**
@@ -187,27 +216,24 @@ export class UploadService {
       await this.discard(state);
       throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'blob upload was lost; start a new upload', { uuid: state.id });
     }
-    return this.recordBlob(state, digest);
+    await this.link(state, digest);
+    return this.finish(state, digest);
   }
 
-  private async recordBlob(state: UploadState, digest: string): Promise<{ digest: string; size: number }> {
-    const { id, repository } = state;
-    const now = this.ctx.now();
-    await this.ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('blobs')
-        .values({ digest, size: state.size, created_at: now })
-        .onConflict((oc) => oc.column('digest').doNothing())
-        .execute();
-      await trx
-        .insertInto('repository_blobs')
-        .values({ repository, digest, created_at: now })
-        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
-        .execute();
-      await trx.deleteFrom('uploads').where('id', '=', id).execute();
-    });
-    this.hashes.delete(id);
+  private async finish(state: UploadState, digest: string): Promise<{ digest: string; size: number }> {
+    await this.ctx.db.deleteFrom('uploads').where('id', '=', state.id).execute();
+    this.hashes.delete(state.id);
     return { digest, size: state.size };
+  }
+
+  /**
+   * A session that was verified and linked but whose process died before moving the bytes into
+   * place: the link is already visible, so the bytes must follow rather than be thrown away.
+   */
+  private async storeLinkedBytes(id: string, scope: string, digest: string): Promise<void> {
+    const store = await this.store({ scope });
+    const linked = await this.ctx.db.selectFrom('blobs').select('digest').where('digest', '=', digest).where('link_count', '>', 0).executeTakeFirst();
+    if (linked && (await store.uploadSize(id)) !== null && !(await store.stat(digest))) await store.commitUpload(id, digest);
   }
 
   async cancel(repository: string, id: string): Promise<void> {
@@ -248,10 +274,17 @@ export class UploadService {
    */
   async expire(ttlMs: number): Promise<number> {
     const cutoff = this.ctx.now() - ttlMs;
-    const stale = await this.ctx.db.selectFrom('uploads').select(['id', 'storage_scope']).where('updated_at', '<', cutoff).execute();
+    const stale = await this.ctx.db.selectFrom('uploads').select(['id', 'storage_scope', 'digest']).where('updated_at', '<', cutoff).execute();
     // A few at a time: on an object store each removal is several round trips.
     for (let i = 0; i < stale.length; i += EXPIRY_PARALLELISM) {
-      await Promise.all(stale.slice(i, i + EXPIRY_PARALLELISM).map((row) => this.withLock(row.id, () => this.discard({ id: row.id, scope: row.storage_scope }))));
+      await Promise.all(
+        stale.slice(i, i + EXPIRY_PARALLELISM).map((row) =>
+          this.withLock(row.id, async () => {
+            if (row.digest !== null) await this.storeLinkedBytes(row.id, row.storage_scope, row.digest);
+            await this.discard({ id: row.id, scope: row.storage_scope });
+          }),
+        ),
+      );
     }
     let orphans = 0;
     for (const scope of await this.ctx.stores.scopesInUse()) {

@@ -13,6 +13,7 @@ import { KeyRing } from '../storage/index.js';
 import { NodeBlobStores } from './blob-stores.js';
 import { agreeOnMasterKey } from './key-agreement.js';
 import { JobQueue } from '../jobs/index.js';
+import { GarbageCollector } from '../gc/index.js';
 
 export interface IamServices {
   directory: Directory;
@@ -96,9 +97,15 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     maxManifestBytes: config.maxManifestBytes,
     blobRedirectSeconds: config.blobRedirect ? Math.ceil(config.blobRedirectTtl / 1000) : null,
     manifestCacheEntries: config.manifestCacheEntries,
+    gcGraceMs: config.gcGrace,
   });
   return { config, meta, stores, keyRing, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, jobs: new JobQueue(meta.db), close: async () => {
     stores.close();
     await meta.close();
   } };
+}
+
+/** The garbage collector of this runtime's registry (used by `serve`'s job and `wharf gc`). */
+export function newCollector(runtime: Runtime): GarbageCollector {
+  return new GarbageCollector({ db: runtime.meta.db, stores: runtime.stores, manifests: runtime.registry.manifests });
 }

@@ -12,7 +12,8 @@ import { DEFAULT_SETTINGS, RegistryError, ROOT_PREFIX } from '../registry/index.
 import { buildApp } from './app.js';
 import { JobRunner, type JobHandler } from '../jobs/index.js';
 import { LIFECYCLE_RUN_ALL_JOB, LifecycleService, lifecycleJobHandlers } from '../lifecycle/index.js';
-import { openRuntime, type Runtime } from './runtime.js';
+import { newCollector, openRuntime, type Runtime } from './runtime.js';
+import { GC_RUN_JOB, gcJobHandlers } from '../gc/index.js';
 import { loadTls } from './tls.js';
 
 function splitListen(listen: string): { host: string; port: number } {
@@ -37,6 +38,7 @@ function backgroundJobs(runtime: Runtime, config: Config, logger: Logger): Recor
   const lifecycle = new LifecycleService({ db: runtime.meta.db, registry: runtime.registry, repositoryArn: (name) => runtime.iam.control.repositoryArn(name) });
   return {
     ...lifecycleJobHandlers({ lifecycle, jobs: runtime.jobs, logger }),
+    ...gcJobHandlers({ collector: newCollector(runtime), graceMs: config.gcGrace, untaggedOlderThanMs: config.gcUntaggedAfter ?? null, logger }),
     [UPLOAD_EXPIRY_JOB]: async () => {
       const removed = await runtime.registry.uploads.expire(config.uploadTtl);
       if (removed > 0) logger.info({ removed }, 'expired abandoned uploads');
@@ -58,6 +60,7 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
     await runtime.jobs.ensureRecurring(UPLOAD_EXPIRY_JOB, UPLOAD_EXPIRY_JOB, uploadSweepPeriod(config));
     await runtime.jobs.ensureRecurring(SESSION_SWEEP_JOB, SESSION_SWEEP_JOB, 600_000);
     // A new registry has no policies yet: the first evaluation is one interval away (ECR: within 24 h).
+    await runtime.jobs.ensureRecurring(GC_RUN_JOB, GC_RUN_JOB, config.gcInterval, { firstRunAt: Date.now() + config.gcInterval });
     await runtime.jobs.ensureRecurring(LIFECYCLE_RUN_ALL_JOB, LIFECYCLE_RUN_ALL_JOB, config.lifecycleInterval, { firstRunAt: Date.now() + config.lifecycleInterval });
   } finally {
     await runtime.close();

@@ -110,6 +110,8 @@ describe('loadConfig defaults', () => {
       shutdownTimeout: 30_000,
       jobLease: 60_000,
       lifecycleInterval: 86_400_000,
+      gcInterval: 86_400_000,
+      gcGrace: 3_600_000,
       stsMinSessionSeconds: 900,
       authFailureLimit: 30,
       trustedProxies: [],

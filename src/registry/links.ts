@@ -1,0 +1,127 @@
+// Every change of a repository's link to a blob goes through here, inside the caller's transaction,
+// so three things always move together: the link row, the blob's link_count, and the storage usage
+// of the repositories involved (unique bytes: only this repository links the blob; shared bytes:
+// others do too). The first statement on a blob is a write to its row, which makes the row the
+// per-digest lock that orders links against garbage collection (src/gc/collector.ts explains why
+// that is enough). On SQLite every write transaction is serialised anyway.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../meta/index.js';
+import { assertStorageQuota } from './quotas.js';
+
+export type LinkOutcome = 'linked' | 'already-linked' | 'blob-being-deleted';
+
+async function adjustUsage(trx: Kysely<Database>, repository: string, uniqueDelta: number, sharedDelta: number): Promise<void> {
+  if (uniqueDelta === 0 && sharedDelta === 0) return;
+  await trx
+    .updateTable('repositories')
+    .set((eb) => ({ unique_bytes: eb('unique_bytes', '+', uniqueDelta), shared_bytes: eb('shared_bytes', '+', sharedDelta) }))
+    .where('name', '=', repository)
+    .execute();
+}
+
+async function otherHolder(trx: Kysely<Database>, repository: string, digest: string): Promise<string | undefined> {
+  const row = await trx.selectFrom('repository_blobs').select('repository').where('digest', '=', digest).where('repository', '<>', repository).limit(1).executeTakeFirst();
+  return row?.repository;
+}
+
+/**
+ * Links `digest` (of `size` bytes) into `repository`, creating the blob's row if it has none.
+ * 'blob-being-deleted' means a collector is removing the blob's bytes right now: the caller rolls
+ * back, waits for the row to go, and stores its own copy. Throws QUOTA_EXCEEDED (the caller's
+ * transaction then rolls back, leaving usage as it was).
+ */
+export async function linkBlob(trx: Kysely<Database>, repository: string, digest: string, size: number, now: number): Promise<LinkOutcome> {
+  const blob = await trx
+    .insertInto('blobs')
+    .values({ digest, size, created_at: now, gc_marked_at: null })
+    .onConflict((oc) => oc.column('digest').doUpdateSet({ size: sql`blobs.size` }))
+    .returning(['gc_state', 'size'])
+    .executeTakeFirstOrThrow();
+  if (blob.gc_state !== '') return 'blob-being-deleted';
+  const inserted = await trx
+    .insertInto('repository_blobs')
+    .values({ repository, digest, created_at: now })
+    .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+    // Pushed again: the link is young again, so a collection running now leaves it alone.
+    await trx.updateTable('repository_blobs').set({ created_at: now }).where('repository', '=', repository).where('digest', '=', digest).execute();
+    return 'already-linked';
+  }
+  const bytes = Number(blob.size);
+  const { link_count } = await trx
+    .updateTable('blobs')
+    .set((eb) => ({ link_count: eb('link_count', '+', 1) }))
+    .where('digest', '=', digest)
+    .returning('link_count')
+    .executeTakeFirstOrThrow();
+  const links = Number(link_count);
+  if (links === 1) {
+    await adjustUsage(trx, repository, bytes, 0);
+  } else {
+    if (links === 2) {
+      const other = await otherHolder(trx, repository, digest);
+      if (other) await adjustUsage(trx, other, -bytes, bytes);
+    }
+    await adjustUsage(trx, repository, 0, bytes);
+  }
+  await assertStorageQuota(trx, repository, bytes);
+  return 'linked';
+}
+
+export interface UnlinkCondition {
+  /** Only a link made before this time (epoch ms) and referenced by no manifest of its repository. */
+  unreferencedAndLinkedBefore: number;
+}
+
+/** Removes a link; false when there was none (or it no longer meets `condition`). */
+export async function unlinkBlob(trx: Kysely<Database>, repository: string, digest: string, condition?: UnlinkCondition): Promise<boolean> {
+  // Lock the blob's row first, so a manifest being committed that references this blob (it holds
+  // the row FOR SHARE) has either committed, and is seen below, or has to wait for us.
+  const blob = await trx
+    .updateTable('blobs')
+    .set({ link_count: sql`link_count` })
+    .where('digest', '=', digest)
+    .returning('size')
+    .executeTakeFirst();
+  if (!blob) return false;
+  let removal = trx.deleteFrom('repository_blobs').where('repository', '=', repository).where('digest', '=', digest);
+  if (condition) {
+    removal = removal
+      .where('created_at', '<', condition.unreferencedAndLinkedBefore)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('manifest_children as mc').select('mc.child_digest').whereRef('mc.repository', '=', 'repository_blobs.repository').whereRef('mc.child_digest', '=', 'repository_blobs.digest'))),
+      );
+  }
+  const removed = await removal.executeTakeFirst();
+  if (Number(removed.numDeletedRows) === 0) return false;
+  const bytes = Number(blob.size);
+  const { link_count } = await trx
+    .updateTable('blobs')
+    .set((eb) => ({ link_count: eb('link_count', '-', 1) }))
+    .where('digest', '=', digest)
+    .returning('link_count')
+    .executeTakeFirstOrThrow();
+  const links = Number(link_count);
+  if (links === 0) {
+    await adjustUsage(trx, repository, -bytes, 0);
+  } else {
+    if (links === 1) {
+      const remaining = await otherHolder(trx, repository, digest);
+      if (remaining) await adjustUsage(trx, remaining, bytes, -bytes);
+    }
+    await adjustUsage(trx, repository, 0, -bytes);
+  }
+  return true;
+}
+
+/**
+ * Holds the rows of blobs a manifest is about to reference until the caller's transaction ends,
+ * so no link to them can be removed in between (PostgreSQL; SQLite serialises writers instead).
+ */
+export async function holdBlobs(trx: Kysely<Database>, digests: string[]): Promise<void> {
+  const sorted = [...new Set(digests)].sort();
+  for (let i = 0; i < sorted.length; i += 500) {
+    await trx.selectFrom('blobs').select('digest').where('digest', 'in', sorted.slice(i, i + 500)).forShare().execute();
+  }
+}
