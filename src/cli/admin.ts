@@ -6,6 +6,7 @@ import { loadConfig } from '../config/index.js';
 import { encryptionKeyFile, openRuntime, type Runtime } from '../server/runtime.js';
 import { KeyRing } from '../storage/index.js';
 import { QuotaService, registryUsage, repositoryUsage } from '../registry/index.js';
+import { BLOCKABLE_SEVERITIES, type EcrSeverity } from '../scan/index.js';
 
 interface CommonFlags {
   dataDir?: string;
@@ -191,6 +192,19 @@ export function adminCommand(): Command {
   common(quota.command('delete <scope>')).action((scope: string, flags: CommonFlags) =>
     withRuntime(flags, async (r) => {
       if (!(await new QuotaService(r.meta.db, Date.now).remove(scope))) throw new Error(`no quota ${scope}`);
+    }),
+  );
+
+  common(
+    admin
+      .command('pull-block <repository> <severity>')
+      .description('refuse pulls of images whose latest scan found vulnerabilities at or above SEVERITY (CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED = any), or `off`'),
+  ).action((repository: string, severity: string, flags: CommonFlags) =>
+    withRuntime(flags, async (r) => {
+      const level = severity.toUpperCase();
+      if (level !== 'OFF' && !(BLOCKABLE_SEVERITIES as readonly string[]).includes(level)) throw new Error(`${severity}: give one of ${BLOCKABLE_SEVERITIES.join(', ')} or off`);
+      await r.scans.setPullBlock(repository, level === 'OFF' ? null : (level as EcrSeverity));
+      return { repository, pullBlock: level === 'OFF' ? null : level };
     }),
   );
 

@@ -71,6 +71,14 @@ export const ConfigSchema = z.object({
   gcGrace: duration.default(3_600_000),
   /** When set, garbage collection also deletes untagged images pushed longer ago than this. */
   gcUntaggedAfter: duration.optional(),
+  /** Run image scans in this server (off when `wharf scan-worker` processes do it). */
+  scanJobs: bool.default(true),
+  /** Caps on what one scan reads, so a hostile image cannot exhaust the scanner (defaults: 8 GiB, 2M entries, 256 MiB). */
+  scanMaxDecompressedBytes: int(1, Number.MAX_SAFE_INTEGER).default(8 * 1024 ** 3),
+  scanMaxEntries: int(1, Number.MAX_SAFE_INTEGER).default(2_000_000),
+  scanMaxFileBytes: int(1, Number.MAX_SAFE_INTEGER).default(256 * 1024 ** 2),
+  /** Attach each scanned image's package inventory as CycloneDX and SPDX referrers. */
+  scanSbomReferrers: bool.default(true),
   /** Shortest sts:AssumeRole session (AWS: 900 s); lower it only for tests. */
   stsMinSessionSeconds: int(1, 43200).default(900),
   /** Failed authentications allowed per source address per minute before it is refused. */

@@ -43,13 +43,13 @@ const seconds = (ms: number): number => ms / 1000;
 
 // ---- image identifiers --------------------------------------------------------------------------
 
-interface ImageId {
+export interface ImageId {
   imageDigest?: string;
   imageTag?: string;
 }
 
 /** The identifier as the client sent it, echoed in failures. */
-function echo(id: ImageId): ImageId {
+export function echo(id: ImageId): ImageId {
   const out: ImageId = {};
   if (id.imageDigest !== undefined) out.imageDigest = id.imageDigest;
   if (id.imageTag !== undefined) out.imageTag = id.imageTag;
@@ -83,7 +83,7 @@ function readImageIds(input: EcrInput): ImageId[] {
 }
 
 /** Failure for a malformed identifier, before anything is looked up; null when it is well formed. */
-function malformed(id: ImageId): ImageFailure | null {
+export function malformed(id: ImageId): ImageFailure | null {
   if (id.imageDigest === undefined && id.imageTag === undefined) {
     return { imageId: echo(id), failureCode: 'MissingDigestAndTag', failureReason: 'Invalid request parameters: both tag and digest cannot be null' };
   }
@@ -99,7 +99,7 @@ function malformed(id: ImageId): ImageFailure | null {
 const notFound = (id: ImageId): ImageFailure => ({ imageId: echo(id), failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
 const tagMismatch = (id: ImageId): ImageFailure => ({ imageId: echo(id), failureCode: 'ImageTagDoesNotMatchDigest', failureReason: 'Invalid request parameters: given tag and digest do not match' });
 
-function describeId(id: ImageId): string {
+export function describeId(id: ImageId): string {
   const parts = [];
   if (id.imageDigest !== undefined) parts.push(`imageDigest=${id.imageDigest}`);
   if (id.imageTag !== undefined) parts.push(`imageTag=${id.imageTag}`);
@@ -107,7 +107,7 @@ function describeId(id: ImageId): string {
 }
 
 /** The stored manifest an identifier names, or the failure ECR reports for it. */
-async function resolve(call: EcrCall, repository: string, id: ImageId) {
+export async function resolve(call: EcrCall, repository: string, id: ImageId) {
   const bad = malformed(id);
   if (bad) return { failure: bad };
   try {
@@ -163,7 +163,14 @@ export const listImages: EcrOperation = {
 
 type ImageSummary = Awaited<ReturnType<EcrCall['runtime']['registry']['manifests']['describe']>>[number];
 
-function imageDetail(call: EcrCall, repository: string, image: ImageSummary): Record<string, unknown> {
+type ScanSummaries = Awaited<ReturnType<EcrCall['runtime']['scans']['summaries']>>;
+
+/** DescribeImages' imageScanStatus and imageScanFindingsSummary of each scanned image. */
+async function scanSummaries(call: EcrCall, repository: string, images: ImageSummary[]): Promise<ScanSummaries> {
+  return call.runtime.scans.summaries(repository, images.map((i) => i.digest));
+}
+
+function imageDetail(call: EcrCall, repository: string, image: ImageSummary, scans: ScanSummaries): Record<string, unknown> {
   const detail: Record<string, unknown> = {
     registryId: call.runtime.registryId,
     repositoryName: repository,
@@ -176,6 +183,17 @@ function imageDetail(call: EcrCall, repository: string, image: ImageSummary): Re
   if (image.artifactType !== null) detail.artifactMediaType = image.artifactType;
   if (image.lastPulledAt !== null) detail.lastRecordedPullTime = seconds(image.lastPulledAt);
   if (image.subjectDigest !== null) detail.subjectManifestDigest = image.subjectDigest;
+  const scan = scans.get(image.digest);
+  if (scan) {
+    detail.imageScanStatus = { status: scan.status, description: scan.description };
+    if (scan.completedAt !== null && (scan.status === 'COMPLETE' || scan.status === 'ACTIVE')) {
+      detail.imageScanFindingsSummary = {
+        imageScanCompletedAt: seconds(scan.completedAt),
+        ...(scan.sourceUpdatedAt !== null ? { vulnerabilitySourceUpdatedAt: seconds(scan.sourceUpdatedAt) } : {}),
+        findingSeverityCounts: scan.severityCounts,
+      };
+    }
+  }
   detail.imageStatus = 'ACTIVE';
   return detail;
 }
@@ -208,13 +226,15 @@ export const describeImages: EcrOperation = {
         digests.push(found.manifest.digest);
       }
       const images = await inRepository(call, name, () => manifests.describe(name, digests));
-      return { imageDetails: images.map((image) => imageDetail(call, name, image)) };
+      const scans = await scanSummaries(call, name, images);
+      return { imageDetails: images.map((image) => imageDetail(call, name, image, scans)) };
     }
 
     const after = readPageToken(call.input, 'DescribeImages');
     if (!matchesActive) return { imageDetails: [] };
     const page = await inRepository(call, name, () => manifests.listImages(name, tagStatus, maxResults ?? 100, after));
-    const imageDetails = page.images.map((image) => imageDetail(call, name, image));
+    const scans = await scanSummaries(call, name, page.images);
+    const imageDetails = page.images.map((image) => imageDetail(call, name, image, scans));
     const last = page.images[page.images.length - 1];
     return page.more && last ? { imageDetails, nextToken: pageToken('DescribeImages', last.digest) } : { imageDetails };
   },
@@ -245,6 +265,8 @@ export const batchGetImage: EcrOperation = {
         continue;
       }
       const { manifest } = found;
+      // A repository that blocks pulls of vulnerable images refuses the whole call, naming them.
+      await call.runtime.registry.hooks.beforePull(name, manifest.digest);
       images.push({
         registryId: call.runtime.registryId,
         repositoryName: name,

@@ -13,6 +13,7 @@ import {
   setRepositoryPolicy,
 } from './policy-operations.js';
 import { REPOSITORY_OPERATIONS } from './repository-operations.js';
+import { SCAN_OPERATIONS } from './scan-operations.js';
 import { TEMPLATE_OPERATIONS } from './template-operations.js';
 
 export const ECR_OPERATIONS: Readonly<Record<string, EcrOperation>> = {
@@ -28,4 +29,5 @@ export const ECR_OPERATIONS: Readonly<Record<string, EcrOperation>> = {
   ...ACCOUNT_OPERATIONS,
   ...IMAGE_AND_LAYER_OPERATIONS,
   ...LIFECYCLE_OPERATIONS,
+  ...SCAN_OPERATIONS,
 };

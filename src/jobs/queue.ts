@@ -64,6 +64,11 @@ export class JobQueue {
       .execute();
   }
 
+  /** Makes the pending job with this key due now (a recurring job keeps its period afterwards). */
+  async runNow(key: string): Promise<void> {
+    await this.db.updateTable('jobs').set({ run_at: this.now() }).where('key', '=', key).where('status', '=', 'pending').execute();
+  }
+
   /** Claims one due job of the given kinds for `owner`, or returns null when none is due. */
   async claim(owner: string, kinds: string[], leaseMs: number): Promise<ClaimedJob | null> {
     if (kinds.length === 0) return null;

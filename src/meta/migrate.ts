@@ -11,6 +11,8 @@ import * as dataKeys from './migrations/0006_data_keys.js';
 import * as storageScopes from './migrations/0007_storage_scopes.js';
 import * as lifecycle from './migrations/0008_lifecycle.js';
 import * as storageAccounting from './migrations/0009_storage_accounting.js';
+import * as vulnerabilities from './migrations/0010_vulnerabilities.js';
+import * as imageScans from './migrations/0011_image_scans.js';
 
 interface VersionedMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -26,6 +28,8 @@ const MIGRATIONS: Record<string, VersionedMigration> = {
   '0007_storage_scopes': storageScopes,
   '0008_lifecycle': lifecycle,
   '0009_storage_accounting': storageAccounting,
+  '0010_vulnerabilities': vulnerabilities,
+  '0011_image_scans': imageScans,
 };
 
 class StaticProvider implements MigrationProvider {

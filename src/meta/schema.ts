@@ -43,6 +43,11 @@
 //   repositories      + unique_bytes · shared_bytes                  (storage usage, kept incrementally)
 //   quotas            scope PK (repository:<name> | prefix:<p>) · max_bytes · max_images · updated_at
 //   gc_runs           id PK · started_at · finished_at · dry_run · status · report(JSON) · error
+//   (vulnerability database tables: src/scan/vulndb/schema.ts)
+//   image_scans       (repository, digest) PK → manifests · status · description · scan_type ·
+//                     requested_at · completed_at · inventory(JSON) · findings(JSON) ·
+//                     severity_counts(JSON) · db_generation · source_updated_at (latest scan)
+//   repositories      + scan_pull_block (severity at or above which pulls are refused)
 //
 // Times are epoch milliseconds (bigint). Text sorts byte-wise (SQLite BINARY; PostgreSQL columns
 // that are paginated use COLLATE "C"), which is the order OCI pagination needs.
@@ -62,6 +67,7 @@ export interface RepositoriesTable {
   storage_scope: string;
   unique_bytes: Generated<number>;
   shared_bytes: Generated<number>;
+  scan_pull_block: string | null;
 }
 
 export interface CreationTemplatesTable {
@@ -100,6 +106,21 @@ export interface BlobsTable {
   link_count: Generated<number>;
   gc_state: Generated<string>;
   gc_marked_at: number | null;
+}
+
+export interface ImageScansTable {
+  repository: string;
+  digest: string;
+  status: string;
+  description: string;
+  scan_type: string;
+  requested_at: number;
+  completed_at: number | null;
+  inventory: string | null;
+  findings: string | null;
+  severity_counts: string | null;
+  db_generation: number | null;
+  source_updated_at: number | null;
 }
 
 export interface QuotasTable {
@@ -274,6 +295,7 @@ export interface Database {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   quotas: QuotasTable;
+  image_scans: ImageScansTable;
   gc_runs: GcRunsTable;
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;

@@ -2,7 +2,8 @@ import { RegistryError, parseReference } from '../registry/index.js';
 import type { OciCall } from './context.js';
 import { acceptedTypes, acceptsMediaType, readBoundedBody } from './http.js';
 
-async function resolveForRead(call: OciCall) {
+/** `pull`: the bytes are about to be served (GET), so a pull block applies; HEAD only looks. */
+async function resolveForRead(call: OciCall, pull = false) {
   const { name, reference } = call.params;
   parseReference(reference);
   const manifest = await call.registry.manifests.get(name, reference);
@@ -13,6 +14,7 @@ async function resolveForRead(call: OciCall) {
       accepted,
     });
   }
+  if (pull) await call.registry.hooks.beforePull(name, manifest.digest);
   call.reply
     .code(200)
     .header('content-type', manifest.mediaType)
@@ -28,7 +30,7 @@ export async function headManifest(call: OciCall): Promise<void> {
 }
 
 export async function getManifest(call: OciCall): Promise<void> {
-  const manifest = await resolveForRead(call);
+  const manifest = await resolveForRead(call, true);
   await call.registry.pulls.record(call.params.name, manifest.digest, call.principal.arn);
   call.reply.send(manifest.content);
 }

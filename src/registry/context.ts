@@ -20,6 +20,17 @@ export interface BlobStores {
   scopesInUse(): Promise<string[]>;
 }
 
+/**
+ * Where optional features plug into the core without the core knowing them (the scanner: scan
+ * on push, refuse pulls of blocked images). Set once at start; the defaults do nothing.
+ */
+export interface RegistryHooks {
+  /** After a push stored a manifest that was not there before (errors are the hook's to log). */
+  manifestStored(repository: string, digest: string, isReferrer: boolean): Promise<void>;
+  /** Before a manifest is served to a pull; throws RegistryError DENIED to refuse it. */
+  beforePull(repository: string, digest: string): Promise<void>;
+}
+
 /** What every domain service needs; built once at start. */
 export interface RegistryContext {
   db: Kysely<Database>;
@@ -29,4 +40,5 @@ export interface RegistryContext {
   templates: TemplateService;
   /** Drops cached manifest resolutions after a local change to manifests or tags. */
   onManifestsChanged: () => void;
+  hooks: RegistryHooks;
 }

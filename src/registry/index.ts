@@ -1,5 +1,5 @@
 import type { MetaDatabase } from '../meta/index.js';
-import type { BlobStores } from './context.js';
+import type { BlobStores, RegistryHooks } from './context.js';
 import { BlobService } from './blobs.js';
 import { ManifestCache } from './manifest-cache.js';
 import { ManifestService } from './manifests.js';
@@ -25,7 +25,7 @@ export { DEFAULT_GC_GRACE_MS, type BlobInfo } from './blobs.js';
 export { QuotaService, formatBytes, quotaScopesFor, type Quota } from './quotas.js';
 export { linkBlob, unlinkBlob } from './links.js';
 export { registryUsage, repositoryUsage, type RegistryUsage, type RepositoryUsage } from './usage.js';
-export type { BlobStores } from './context.js';
+export type { BlobStores, RegistryHooks } from './context.js';
 export type { BlobService, ManifestService, PullRecorder, RepositoryService, TagService, TemplateService, UploadService };
 
 export interface Registry {
@@ -36,6 +36,8 @@ export interface Registry {
   manifests: ManifestService;
   tags: TagService;
   pulls: PullRecorder;
+  /** Replace the members to plug a feature in (see RegistryHooks). */
+  hooks: RegistryHooks;
 }
 
 export interface RegistryOptions {
@@ -54,7 +56,8 @@ export function createRegistry(options: RegistryOptions): Registry {
   const now = options.now ?? Date.now;
   const cache = new ManifestCache(options.manifestCacheEntries, options.meta.externalChangeCounter);
   const templates = new TemplateService(options.meta.db, now);
-  const ctx = { db: options.meta.db, dialect: options.meta.dialect, stores: options.stores, now, templates, onManifestsChanged: () => cache.invalidate() };
+  const hooks: RegistryHooks = { manifestStored: async () => undefined, beforePull: async () => undefined };
+  const ctx = { hooks, db: options.meta.db, dialect: options.meta.dialect, stores: options.stores, now, templates, onManifestsChanged: () => cache.invalidate() };
   const repositories = new RepositoryService(ctx);
   const blobs = new BlobService(ctx, options.blobRedirectSeconds ?? null, options.gcGraceMs);
   return {
@@ -65,5 +68,6 @@ export function createRegistry(options: RegistryOptions): Registry {
     manifests: new ManifestService(ctx, repositories, cache, options.maxManifestBytes, options.meta.changeCounterIsSynchronous),
     tags: new TagService(ctx, repositories),
     pulls: new PullRecorder(options.meta.db, now),
+    hooks,
   };
 }

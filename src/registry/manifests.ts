@@ -88,6 +88,7 @@ export class ManifestService {
     const settings = await this.repositories.get(repository);
 
     const now = this.ctx.now();
+    let stored = false;
     const changed = await this.ctx.db.transaction().execute(async (trx) => {
       // The references are checked inside the transaction, with the blobs' rows held, so garbage
       // collection cannot unlink a layer between the check and the commit (src/gc/collector.ts).
@@ -111,6 +112,7 @@ export class ManifestService {
         .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
         .executeTakeFirst();
       const newManifest = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+      stored = newManifest;
       if (newManifest) {
         await insertChildren(trx, repository, digest, parsed.blobs, parsed.manifests);
         await assertImageQuota(trx, repository);
@@ -160,6 +162,7 @@ export class ManifestService {
       return newManifest || tagMoved;
     });
     this.cache.invalidate();
+    if (stored) await this.ctx.hooks.manifestStored(repository, digest, parsed.subject !== null);
     return { digest, subjectDigest: parsed.subject?.digest ?? null, mediaType: parsed.mediaType, changed };
   }
 

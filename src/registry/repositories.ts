@@ -38,8 +38,8 @@ export const DEFAULT_SETTINGS: RepositorySettings = {
 /** Asks the access layer whether the pusher may create `name` (ecr:CreateRepository). */
 export type MayCreate = (name: string) => Promise<boolean>;
 
-// Usage columns are kept by links.ts, never written with the settings.
-type RepositoryRow = Omit<Database['repositories'], 'unique_bytes' | 'shared_bytes'>;
+// Usage columns are kept by links.ts and the pull block by the scanner, never written with the settings.
+type RepositoryRow = Omit<Database['repositories'], 'unique_bytes' | 'shared_bytes' | 'scan_pull_block'>;
 
 function toRepository(row: Omit<RepositoryRow, 'storage_scope'>): Repository {
   return {

@@ -14,6 +14,7 @@ import { NodeBlobStores } from './blob-stores.js';
 import { agreeOnMasterKey } from './key-agreement.js';
 import { JobQueue } from '../jobs/index.js';
 import { GarbageCollector } from '../gc/index.js';
+import { ScanService } from '../scan/index.js';
 
 export interface IamServices {
   directory: Directory;
@@ -36,6 +37,7 @@ export interface Runtime {
   iam: IamServices;
   registryId: string;
   jobs: JobQueue;
+  scans: ScanService;
   close(): Promise<void>;
 }
 
@@ -99,7 +101,18 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     manifestCacheEntries: config.manifestCacheEntries,
     gcGraceMs: config.gcGrace,
   });
-  return { config, meta, stores, keyRing, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, jobs: new JobQueue(meta.db), close: async () => {
+  const jobs = new JobQueue(meta.db);
+  const scans = new ScanService({
+    db: meta.db,
+    registry,
+    jobs,
+    repositoryArn: (name) => control.repositoryArn(name),
+    sbomReferrers: config.scanSbomReferrers,
+    limits: { maxDecompressedBytes: config.scanMaxDecompressedBytes, maxEntries: config.scanMaxEntries, maxFileBytes: config.scanMaxFileBytes },
+  });
+  registry.hooks.manifestStored = (repository, digest, isReferrer) => scans.onPush(repository, digest, isReferrer);
+  registry.hooks.beforePull = (repository, digest) => scans.assertPullAllowed(repository, digest);
+  return { config, meta, stores, keyRing, registry, access, iam: { directory, keys, sessions, tokens, control, layerUrlKey: master.derive(LAYER_URL_KEY_PURPOSE) }, registryId, jobs, scans, close: async () => {
     stores.close();
     await meta.close();
   } };

@@ -14,6 +14,7 @@ import { JobRunner, type JobHandler } from '../jobs/index.js';
 import { LIFECYCLE_RUN_ALL_JOB, LifecycleService, lifecycleJobHandlers } from '../lifecycle/index.js';
 import { newCollector, openRuntime, type Runtime } from './runtime.js';
 import { GC_RUN_JOB, gcJobHandlers } from '../gc/index.js';
+import { REMATCH_PERIOD_MS, SCAN_REMATCH_JOB, scanJobHandlers } from '../scan/index.js';
 import { loadTls } from './tls.js';
 
 function splitListen(listen: string): { host: string; port: number } {
@@ -60,6 +61,7 @@ async function prepare(config: Config, logger: Logger, endpoint: string): Promis
     await runtime.jobs.ensureRecurring(UPLOAD_EXPIRY_JOB, UPLOAD_EXPIRY_JOB, uploadSweepPeriod(config));
     await runtime.jobs.ensureRecurring(SESSION_SWEEP_JOB, SESSION_SWEEP_JOB, 600_000);
     // A new registry has no policies yet: the first evaluation is one interval away (ECR: within 24 h).
+    await runtime.jobs.ensureRecurring(SCAN_REMATCH_JOB, SCAN_REMATCH_JOB, REMATCH_PERIOD_MS);
     await runtime.jobs.ensureRecurring(GC_RUN_JOB, GC_RUN_JOB, config.gcInterval, { firstRunAt: Date.now() + config.gcInterval });
     await runtime.jobs.ensureRecurring(LIFECYCLE_RUN_ALL_JOB, LIFECYCLE_RUN_ALL_JOB, config.lifecycleInterval, { firstRunAt: Date.now() + config.lifecycleInterval });
   } finally {
@@ -144,12 +146,16 @@ async function runWorker(config: Config, logger: Logger, runBackgroundJobs: bool
   // Background work runs as durable jobs: whichever node claims one runs it, once per period.
   const jobs = new JobRunner(runtime.jobs, backgroundJobs(runtime, config, logger), logger, { pollMs: 250, leaseMs: config.jobLease });
   if (runBackgroundJobs) jobs.start();
+  // Scans get a runner of their own, so a long scan never holds up expiry, GC or lifecycle runs.
+  runtime.scans.logTo(logger);
+  const scanJobs = new JobRunner(runtime.jobs, scanJobHandlers(runtime.scans), logger, { pollMs: 250, leaseMs: config.jobLease });
+  if (config.scanJobs) scanJobs.start();
 
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    await jobs.stop();
+    await Promise.all([jobs.stop(), scanJobs.stop()]);
     const deadline = setTimeout(() => {
       logger.warn('shutdown timeout reached; exiting with requests still open');
       process.exit(1);

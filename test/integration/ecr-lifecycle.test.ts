@@ -9,10 +9,6 @@
 // process at exit), or with pg on the PostgreSQL database of the PostgreSQL pass.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import pg from 'pg';
 import {
   CreateRepositoryCommand,
   DeleteLifecyclePolicyCommand,
@@ -27,8 +23,9 @@ import {
   type LifecyclePolicyPreviewResult,
 } from '@aws-sdk/client-ecr';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { postgresFor, runWharf, startWharf, type WharfProcess } from '../helpers/server.js';
+import { runWharf, startWharf, type WharfProcess } from '../helpers/server.js';
 import { readAdminCredentials, type AdminCredentials } from '../helpers/credentials.js';
+import { queryMeta } from '../helpers/meta-query.js';
 import { LifecyclePolicyError, lifecycleJobHandlers, lifecycleJobKey, type LifecycleRunReport } from '../../src/lifecycle/index.js';
 import { RegistryError } from '../../src/registry/index.js';
 import {
@@ -84,22 +81,7 @@ async function rejectsWith(promise: Promise<unknown>, name: string, message?: Re
   });
 }
 
-/** Runs SQL on the server's metadata database (SQLite through the sqlite3 tool, or PostgreSQL). */
-async function query(dataDir: string, statement: string): Promise<Record<string, unknown>[]> {
-  const url = await postgresFor(dataDir);
-  if (url) {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      const result = await client.query(statement);
-      return (Array.isArray(result) ? result.at(-1) : result).rows as Record<string, unknown>[];
-    } finally {
-      await client.end();
-    }
-  }
-  const { stdout } = await promisify(execFile)('sqlite3', ['-json', '-cmd', '.timeout 10000', join(dataDir, 'wharf.db'), statement]);
-  return stdout.trim() === '' ? [] : (JSON.parse(stdout) as Record<string, unknown>[]);
-}
+const query = queryMeta;
 
 const literal = (value: string): string => {
   assert.match(value, /^[A-Za-z0-9:./_@-]+$/, 'only simple literals are put into SQL here');
@@ -589,6 +571,35 @@ describe('a policy over 30 images: preview, dry run, run', () => {
     // A second run finds nothing more to do.
     const again = await lifecycleRunJson(srv.dataDir, ['--repository', repo]);
     assert.deepEqual(again.repositories[0]!.expired, []);
+  });
+
+  it("the next `wharf gc` frees the expired images' blobs; every kept image still pulls byte for byte", async () => {
+    const kept = [...[...images.values()].filter((p) => EXPECTED_EXPIRED[p.spec.name] === undefined), keptSignature];
+    const expired = [...[...images.values()].filter((p) => EXPECTED_EXPIRED[p.spec.name] !== undefined), expiredSignature];
+    const keptBlobs = new Set(kept.flatMap((p) => p.blobs.map((b) => b.digest)));
+    const result = await runWharf(srv.dataDir, ['gc', '--grace', '1ms']);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { blobsDeleted: number; sample: { digest: string }[] };
+    const freed = new Set(report.sample.map((s) => s.digest));
+    let checked = 0;
+    for (const p of expired) {
+      for (const blob of p.blobs.filter((b) => !keptBlobs.has(b.digest))) {
+        assert.ok(freed.has(blob.digest), `gc freed ${blob.digest} of ${p.spec.name}`);
+        expectError(await registry.getBlob(repo, blob.digest), 404, 'BLOB_UNKNOWN');
+        checked++;
+      }
+    }
+    assert.ok(checked >= 28, `${checked} blobs of expired images were freed`);
+    for (const p of kept) {
+      const res = await registry.get(`/v2/${repo}/manifests/${p.digest}`, { accept: p.mediaType });
+      expectStatus(res, 200);
+      assert.ok(res.body.equals(p.bytes));
+      for (const blob of p.blobs) {
+        const pulled = await registry.getBlob(repo, blob.digest);
+        expectStatus(pulled, 200);
+        assert.ok(pulled.body.equals(blob.bytes), `${p.spec.name} blob ${blob.digest} after gc`);
+      }
+    }
   });
 
   it('`wharf lifecycle run` refuses an unknown repository', async () => {
