@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 
 export const MiB = 1024 * 1024;
 
-export const WORKLOADS = ['blob-push', 'blob-pull', 'manifest', 'tags', 'images', 'tags-100k', 'workers', 'scale-out'] as const;
+export const WORKLOADS = ['blob-push', 'blob-pull', 'manifest', 'tags', 'images', 'tags-100k', 'workers', 'gc', 'scan', 'scale-out'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 export interface BenchPlan {
@@ -36,6 +36,23 @@ export interface BenchPlan {
   workersBlobSize: number;
   workersConcurrency: number;
   scaleOut: ScaleOutPlan;
+  gc: GcPlan;
+  scan: ScanPlan;
+}
+
+/** The gc section: the garbage each `wharf gc` run collects, and the pushes timed without one. */
+export interface GcPlan {
+  garbageBlobs: number;
+  garbageBlobBytes: number;
+  garbageRepositories: number;
+  garbagePushConcurrency: number;
+  idlePushes: number;
+}
+
+/** The scan section: one image of about imageBytes uncompressed, scanned `rounds` times. */
+export interface ScanPlan {
+  imageBytes: number;
+  rounds: number;
 }
 
 /** Concurrent pushes of distinct blobs of one size, `rounds` times per deployment. */
@@ -96,6 +113,11 @@ const FULL: Omit<BenchPlan, 'workloads'> = {
     manifestConnections: 32,
     loadRuns: 3,
   },
+  // About 3 minutes: two runs over 10,000 blobs each; uploading them (one POST a blob) takes about a
+  // minute per run, every blob and commit waiting for fsync as in production.
+  gc: { garbageBlobs: 10_000, garbageBlobBytes: 4 * 1024, garbageRepositories: 4, garbagePushConcurrency: 16, idlePushes: 300 },
+  // A scan reads every layer, so each round is a fresh repository (a rescan reuses the inventory).
+  scan: { imageBytes: 300e6, rounds: 3 },
 };
 
 const QUICK: Omit<BenchPlan, 'workloads'> = {
@@ -110,6 +132,7 @@ const QUICK: Omit<BenchPlan, 'workloads'> = {
   bigTagCount: 0,
   // About 0.6 GiB to S3 and about 2 minutes.
   scaleOut: { ...FULL.scaleOut, pushes: [{ size: 16 * MiB, pushers: 4, rounds: 3 }], pullSizes: [16 * MiB] },
+  scan: { ...FULL.scan, rounds: 1 },
 };
 
 /** Timed repetitions per blob size: many for small blobs (noisy), few for big ones (slow). */

@@ -8,6 +8,10 @@
 //   npm run bench -- --only blob-pull,manifest
 //   npm run bench -- --only scale-out   Wharf on PostgreSQL + S3, 1 and 2 nodes, and encryption at
 //                                 rest on/off (needs PostgreSQL and Ceph RGW, as the tests do)
+//   npm run bench -- --only gc     `wharf gc` over 10,000 garbage blobs, and push latency during it
+//                                 (about 3 minutes, most of it uploading garbage at the disk's fsync rate)
+//   npm run bench -- --only scan   scan of a 300 MB image vs zcat | tar -t (needs skopeo; under a minute,
+//                                 once the first run on the machine has built and cached the image)
 //
 // Servers take turns within each row (wharf, reference, nginx, wharf, ...) and rows report
 // medians, because anything else running on the machine's 2 cores moves every figure.
@@ -26,6 +30,8 @@ import { fileURLToPath } from 'node:url';
 import { BlobLibrary } from './blob-files.js';
 import { LoadGenerator } from './load.js';
 import { parsePlan, type BenchPlan, type WorkloadName } from './plan.js';
+import { garbageCollection } from './gc.js';
+import { scanThroughput } from './scan.js';
 import { scaleOut } from './scale-out.js';
 import { RegistryClient } from './registry-client.js';
 import { countErrors, renderReport, writeReport, type Report, type Table } from './report.js';
@@ -117,6 +123,8 @@ async function runBenchmark(plan: BenchPlan, scratch: string): Promise<Report> {
     if (existsSync(WHARF_MAIN)) tables.push(await compareWorkers(ctx, WHARF_MAIN, scratch));
     else log(`skipping the workers comparison: ${WHARF_MAIN} is missing`);
   }
+  if (selected.has('gc')) await wharfOnlySection(tables, 'online garbage collection', () => garbageCollection(ctx, WHARF_MAIN, scratch));
+  if (selected.has('scan')) await wharfOnlySection(tables, 'vulnerability scan', () => scanThroughput(ctx, WHARF_MAIN, scratch));
 
   // Last: it starts its own servers (and RGW and PostgreSQL), after the ones above are gone.
   const notes: Record<string, string> = {};
@@ -181,6 +189,13 @@ async function compareWithReference(ctx: BenchContext, scratch: string, blobDire
   }
   await Promise.all([reference.stop(), nginx.stop(), 'server' in wharf ? wharf.server.stop() : undefined]);
   return tables;
+}
+
+/** A section that starts its own Wharf: skipped, and said so, when there is no build to start. */
+async function wharfOnlySection(tables: Table[], name: string, run: () => Promise<Table[]>): Promise<void> {
+  if (!existsSync(WHARF_MAIN)) return log(`skipping the ${name}: ${WHARF_MAIN} is missing`);
+  log(name);
+  tables.push(...(await run()));
 }
 
 async function section(name: string, run: () => Promise<void>): Promise<void> {

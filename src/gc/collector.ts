@@ -33,8 +33,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../meta/index.js';
-import { unlinkBlob, type BlobStores, type ManifestService } from '../registry/index.js';
+import type { Database, Dialect } from '../meta/index.js';
+import { inLinkTransaction, unlinkBlob, type BlobStores, type ManifestService } from '../registry/index.js';
 
 export type GcPhase = 'untagged' | 'links' | 'blobs' | 'storage';
 
@@ -63,6 +63,8 @@ export interface GcReport {
 
 export interface CollectorDeps {
   db: Kysely<Database>;
+  /** SQLite has one writer at a time and pays a sync per commit: links are then removed in groups. */
+  dialect: Dialect;
   stores: BlobStores;
   manifests: Pick<ManifestService, 'deleteImage'>;
   now?: () => number;
@@ -81,8 +83,12 @@ async function inBatches<T>(items: T[], work: (item: T) => Promise<void>): Promi
 export class GarbageCollector {
   private readonly now: () => number;
 
+  /** Links removed per transaction: on PostgreSQL one, so no run holds many blob rows at once. */
+  private readonly linksPerTransaction: number;
+
   constructor(private readonly deps: CollectorDeps) {
     this.now = deps.now ?? Date.now;
+    this.linksPerTransaction = deps.dialect === 'sqlite' ? 100 : 1;
   }
 
   async run(options: GcOptions): Promise<GcReport> {
@@ -177,13 +183,21 @@ export class GarbageCollector {
       const page = await query.orderBy('rb.repository').orderBy('rb.digest').limit(PAGE).execute();
       if (page.length === 0) break;
       after = page[page.length - 1]!;
-      for (const link of page) {
-        const gone = options.dryRun || (await this.deps.db.transaction().execute((trx) => unlinkBlob(trx, link.repository, link.digest, { unreferencedAndLinkedBefore: cutoff })));
-        if (gone) {
+      for (let i = 0; i < page.length; i += this.linksPerTransaction) {
+        const group = page.slice(i, i + this.linksPerTransaction);
+        const gone = options.dryRun
+          ? group
+          : await inLinkTransaction(this.deps.db, async (trx) => {
+              const unlinked: typeof group = [];
+              for (const link of group) if (await unlinkBlob(trx, link.repository, link.digest, { unreferencedAndLinkedBefore: cutoff })) unlinked.push(link);
+              return unlinked;
+            });
+        for (const link of gone) {
           report.linksRemoved++;
           removed.set(link.digest, (removed.get(link.digest) ?? 0) + 1);
         }
-        options.onProgress?.('links', ++done, null);
+        done += group.length;
+        options.onProgress?.('links', done, null);
       }
     }
     return removed;
@@ -213,30 +227,41 @@ export class GarbageCollector {
     }
     const scopes = await this.deps.stores.scopesInUse();
     let done = 0;
-    await inBatches(candidates, async (blob) => {
-      if (options.dryRun || (await this.deleteBlob(blob.digest, scopes))) {
+    for (let i = 0; i < candidates.length; i += PAGE) {
+      const group = candidates.slice(i, i + PAGE);
+      const deleted = options.dryRun ? group : await this.deleteBlobs(group, scopes);
+      for (const blob of deleted) {
         report.blobsDeleted++;
         report.bytesFreed += blob.size;
         if (report.sample.length < SAMPLE_SIZE) report.sample.push(blob);
       }
-      options.onProgress?.('blobs', ++done, candidates.length);
-    });
+      done += group.length;
+      options.onProgress?.('blobs', done, candidates.length);
+    }
   }
 
-  /** Marks, deletes the bytes everywhere, then drops the row; false when a push linked it first. */
-  private async deleteBlob(digest: string, scopes: string[]): Promise<boolean> {
+  /**
+   * Marks the blobs that are still unlinked (one statement: a push that linked one meanwhile keeps
+   * it), deletes their bytes everywhere, then drops their rows; returns those it deleted. Whole
+   * groups at a time, so a run costs a few commits per page rather than per blob.
+   */
+  private async deleteBlobs(blobs: { digest: string; size: number }[], scopes: string[]): Promise<{ digest: string; size: number }[]> {
     const now = this.now();
     const marked = await this.deps.db
       .updateTable('blobs')
       .set({ gc_state: 'deleting', gc_marked_at: now })
-      .where('digest', '=', digest)
+      .where('digest', 'in', blobs.map((b) => b.digest))
       .where('link_count', '=', 0)
       .where(({ or, eb, and }) => or([eb('gc_state', '=', ''), and([eb('gc_state', '=', 'deleting'), eb('gc_marked_at', '<', now - STALE_MARK_MS)])]))
-      .executeTakeFirst();
-    if (Number(marked.numUpdatedRows) === 0) return false;
-    await this.deleteBytes(digest, scopes);
-    await this.deps.db.deleteFrom('blobs').where('digest', '=', digest).where('gc_state', '=', 'deleting').execute();
-    return true;
+      .returning('digest')
+      .execute();
+    const claimed = new Set(marked.map((r) => r.digest));
+    const deleted = blobs.filter((b) => claimed.has(b.digest));
+    await inBatches(deleted, (blob) => this.deleteBytes(blob.digest, scopes));
+    if (deleted.length > 0) {
+      await this.deps.db.deleteFrom('blobs').where('digest', 'in', deleted.map((b) => b.digest)).where('gc_state', '=', 'deleting').execute();
+    }
+    return deleted;
   }
 
   private async deleteBytes(digest: string, scopes: string[]): Promise<void> {

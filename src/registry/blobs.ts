@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { BlobNotFound, type ByteRange } from '../storage/index.js';
 import { RegistryError } from './errors.js';
 import type { RegistryContext } from './context.js';
-import { linkBlob, unlinkBlob } from './links.js';
+import { inLinkTransaction, linkBlob, unlinkBlob } from './links.js';
 
 /** How long a link stays safe from garbage collection after a push made or checked it. */
 export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
@@ -64,7 +64,7 @@ export class BlobService {
 
   /** Removes the repository's link; the bytes stay until garbage collection finds them unused. */
   async unlink(repository: string, digest: string): Promise<void> {
-    const removed = await this.ctx.db.transaction().execute((trx) => unlinkBlob(trx, repository, digest));
+    const removed = await inLinkTransaction(this.ctx.db, (trx) => unlinkBlob(trx, repository, digest));
     if (!removed) throw unknownBlob(digest);
   }
 
@@ -98,7 +98,7 @@ export class BlobService {
     if (targetScope !== sourceScope && !(await (await this.ctx.stores.forScope(targetScope)).stat(digest))) return false;
     const blob = await this.ctx.db.selectFrom('blobs').select('size').where('digest', '=', digest).executeTakeFirst();
     if (!blob) return false;
-    const outcome = await this.ctx.db.transaction().execute((trx) => linkBlob(trx, target, digest, Number(blob.size), this.ctx.now()));
+    const outcome = await inLinkTransaction(this.ctx.db, (trx) => linkBlob(trx, target, digest, Number(blob.size), this.ctx.now()));
     return outcome !== 'blob-being-deleted';
   }
 

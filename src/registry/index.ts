@@ -23,7 +23,7 @@ export const ACCOUNT_SETTING_PREFIX = 'account:';
 export const BLOB_MOUNTING_SETTING = `${ACCOUNT_SETTING_PREFIX}BLOB_MOUNTING`;
 export { DEFAULT_GC_GRACE_MS, type BlobInfo } from './blobs.js';
 export { QuotaService, formatBytes, quotaScopesFor, type Quota } from './quotas.js';
-export { linkBlob, unlinkBlob } from './links.js';
+export { inLinkTransaction, linkBlob, unlinkBlob } from './links.js';
 export { registryUsage, repositoryUsage, type RegistryUsage, type RepositoryUsage } from './usage.js';
 export type { BlobStores, RegistryHooks } from './context.js';
 export type { BlobService, ManifestService, PullRecorder, RepositoryService, TagService, TemplateService, UploadService };

@@ -10,13 +10,26 @@ import { assertStorageQuota } from './quotas.js';
 
 export type LinkOutcome = 'linked' | 'already-linked' | 'blob-being-deleted';
 
-async function adjustUsage(trx: Kysely<Database>, repository: string, uniqueDelta: number, sharedDelta: number): Promise<void> {
-  if (uniqueDelta === 0 && sharedDelta === 0) return;
-  await trx
-    .updateTable('repositories')
-    .set((eb) => ({ unique_bytes: eb('unique_bytes', '+', uniqueDelta), shared_bytes: eb('shared_bytes', '+', sharedDelta) }))
-    .where('name', '=', repository)
-    .execute();
+type UsageChange = Map<string, { unique: number; shared: number }>;
+
+function change(changes: UsageChange, repository: string, unique: number, shared: number): void {
+  const current = changes.get(repository) ?? { unique: 0, shared: 0 };
+  changes.set(repository, { unique: current.unique + unique, shared: current.shared + shared });
+}
+
+/**
+ * Applies usage changes in repository-name order: two transactions on different blobs shared by
+ * the same two repositories then lock those rows in the same order and cannot deadlock.
+ */
+async function applyUsage(trx: Kysely<Database>, changes: UsageChange): Promise<void> {
+  for (const [repository, delta] of [...changes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (delta.unique === 0 && delta.shared === 0) continue;
+    await trx
+      .updateTable('repositories')
+      .set((eb) => ({ unique_bytes: eb('unique_bytes', '+', delta.unique), shared_bytes: eb('shared_bytes', '+', delta.shared) }))
+      .where('name', '=', repository)
+      .execute();
+  }
 }
 
 async function otherHolder(trx: Kysely<Database>, repository: string, digest: string): Promise<string | undefined> {
@@ -56,15 +69,17 @@ export async function linkBlob(trx: Kysely<Database>, repository: string, digest
     .returning('link_count')
     .executeTakeFirstOrThrow();
   const links = Number(link_count);
+  const changes: UsageChange = new Map();
   if (links === 1) {
-    await adjustUsage(trx, repository, bytes, 0);
+    change(changes, repository, bytes, 0);
   } else {
     if (links === 2) {
       const other = await otherHolder(trx, repository, digest);
-      if (other) await adjustUsage(trx, other, -bytes, bytes);
+      if (other) change(changes, other, -bytes, bytes);
     }
-    await adjustUsage(trx, repository, 0, bytes);
+    change(changes, repository, 0, bytes);
   }
+  await applyUsage(trx, changes);
   await assertStorageQuota(trx, repository, bytes);
   return 'linked';
 }
@@ -103,15 +118,17 @@ export async function unlinkBlob(trx: Kysely<Database>, repository: string, dige
     .returning('link_count')
     .executeTakeFirstOrThrow();
   const links = Number(link_count);
+  const changes: UsageChange = new Map();
   if (links === 0) {
-    await adjustUsage(trx, repository, -bytes, 0);
+    change(changes, repository, -bytes, 0);
   } else {
     if (links === 1) {
       const remaining = await otherHolder(trx, repository, digest);
-      if (remaining) await adjustUsage(trx, remaining, bytes, -bytes);
+      if (remaining) change(changes, remaining, bytes, -bytes);
     }
-    await adjustUsage(trx, repository, 0, -bytes);
+    change(changes, repository, 0, -bytes);
   }
+  await applyUsage(trx, changes);
   return true;
 }
 
@@ -123,5 +140,27 @@ export async function holdBlobs(trx: Kysely<Database>, digests: string[]): Promi
   const sorted = [...new Set(digests)].sort();
   for (let i = 0; i < sorted.length; i += 500) {
     await trx.selectFrom('blobs').select('digest').where('digest', 'in', sorted.slice(i, i + 500)).forShare().execute();
+  }
+}
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * Runs a transaction that changes links, again (a few times) when PostgreSQL chose it as the
+ * victim of a deadlock: link changes lock a blob row and repository rows, and a repository
+ * deletion unlinking many blobs can cross a push's locks.
+ */
+export async function inLinkTransaction<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(work);
+    } catch (error) {
+      if (attempt >= 4 || !isRetryable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+    }
   }
 }

@@ -9,7 +9,7 @@ import { newHasher, parseDigest, UploadNotFound, type BlobStore } from '../stora
 import { RegistryError } from './errors.js';
 import type { RegistryContext } from './context.js';
 import type { MayCreate, RepositoryService } from './repositories.js';
-import { linkBlob } from './links.js';
+import { inLinkTransaction, linkBlob } from './links.js';
 
 export interface UploadState {
   id: string;
@@ -198,7 +198,7 @@ export class UploadService {
   private async link(state: UploadState, digest: string): Promise<void> {
     const deadline = Date.now() + GC_WAIT_MS;
     for (;;) {
-      const outcome = await this.ctx.db.transaction().execute((trx) => linkBlob(trx, state.repository, digest, state.size, this.ctx.now()));
+      const outcome = await inLinkTransaction(this.ctx.db, (trx) => linkBlob(trx, state.repository, digest, state.size, this.ctx.now()));
       if (outcome !== 'blob-being-deleted') return;
       if (Date.now() > deadline) throw new RegistryError('TOO_MANY_REQUESTS', 'the blob is being garbage-collected; retry the upload', { digest });
       await sleep(GC_POLL_MS);

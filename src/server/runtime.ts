@@ -120,5 +120,5 @@ export async function openRuntime(config: Config): Promise<Runtime> {
 
 /** The garbage collector of this runtime's registry (used by `serve`'s job and `wharf gc`). */
 export function newCollector(runtime: Runtime): GarbageCollector {
-  return new GarbageCollector({ db: runtime.meta.db, stores: runtime.stores, manifests: runtime.registry.manifests });
+  return new GarbageCollector({ db: runtime.meta.db, dialect: runtime.meta.dialect, stores: runtime.stores, manifests: runtime.registry.manifests });
 }

@@ -266,6 +266,15 @@ describe('enhanced and continuous scanning through @aws-sdk/client-ecr', { skip:
     await importRecord(LATE_LANGUAGE_RECORD);
     await until(async () => (await enhanced()).keys.size === expected.findings.length, 'the continuous re-match');
     assert.deepEqual((await enhanced()).keys, expectedKeys(() => true));
+    // Enhanced scanning reports each new finding as an event, as Inspector does.
+    const events = (await queryMeta(srv.dataDir, "SELECT detail FROM events_outbox WHERE detail_type = 'Inspector2 Finding' ORDER BY id")) as { detail: string }[];
+    const details = events.map((e) => JSON.parse(e.detail) as Record<string, string>).filter((d) => d['repository-name'] === repo);
+    assert.ok(details.some((d) => d['vulnerability-id'] === LATE_LANGUAGE_RECORD && d['package-name'] === 'requests'), 'the re-match reported the new finding');
+    // The index and each of its platform images are scanned (each is an image of the repository),
+    // and each reports a finding once: the re-match does not report lodash again.
+    const lodash = details.filter((d) => d['vulnerability-id'] === 'GHSA-35jh-r3h4-6jhm').map((d) => d['image-digest']);
+    assert.equal(lodash.length, 3, 'the index and its two platform images');
+    assert.equal(new Set(lodash).size, 3, 'a finding already reported for an image is not reported again');
   });
 });
 

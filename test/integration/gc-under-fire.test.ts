@@ -45,7 +45,7 @@ async function pushBlob(repo: string, bytes: Buffer, mountFrom: string | null): 
       assert.equal(put.status, 201, `upload after declined mount: ${put.status} ${put.body.toString()}`);
       return { mediaType: MT.ociLayer, digest, size: bytes.length };
     }
-    assert.fail(`mount answered ${res.status}: ${res.body.toString()}`);
+    assert.fail(`mount answered ${res.status}: ${res.body.toString()}\n${srv.output().slice(-3000)}`);
   }
   return { ...(await registry.pushBlob(repo, bytes)), mediaType: MT.ociLayer };
 }
