@@ -173,7 +173,6 @@ export class UploadService {
         await this.discard(state);
         throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest, actual });
       }
-      await this.ctx.db.updateTable('uploads').set({ digest }).where('id', '=', id).execute();
       try {
         await this.link(state, digest);
       } catch (error) {
@@ -198,7 +197,12 @@ export class UploadService {
   private async link(state: UploadState, digest: string): Promise<void> {
     const deadline = Date.now() + GC_WAIT_MS;
     for (;;) {
-      const outcome = await inLinkTransaction(this.ctx.db, (trx) => linkBlob(trx, state.repository, digest, state.size, this.ctx.now()));
+      // The verified digest is recorded with the link (one commit): a session that has it is one
+      // whose bytes must follow into place (see storeLinkedBytes).
+      const outcome = await inLinkTransaction(this.ctx.db, async (trx) => {
+        await trx.updateTable('uploads').set({ digest }).where('id', '=', state.id).execute();
+        return linkBlob(trx, state.repository, digest, state.size, this.ctx.now());
+      });
       if (outcome !== 'blob-being-deleted') return;
       if (Date.now() > deadline) throw new RegistryError('TOO_MANY_REQUESTS', 'the blob is being garbage-collected; retry the upload', { digest });
       await sleep(GC_POLL_MS);
