@@ -76,13 +76,15 @@ function readImageId(call: EcrCall): ImageId {
   return id;
 }
 
+type StoredImage = NonNullable<Awaited<ReturnType<typeof resolve>>['manifest']>;
+
 /** The stored image an imageId names, or ImageNotFoundException. */
-async function imageOf(call: EcrCall, name: string, id: ImageId): Promise<{ digest: string; mediaType: string }> {
+async function imageOf(call: EcrCall, name: string, id: ImageId): Promise<StoredImage> {
   const found = await inRepository(call, name, () => resolve(call, name, id));
   if (found.failure) {
     throw new AwsError('ImageNotFoundException', `The image with imageId ${describeId(id)} does not exist within the repository with name '${name}' in the registry with id '${call.runtime.registryId}'`);
   }
-  return { digest: found.manifest.digest, mediaType: found.manifest.mediaType };
+  return found.manifest;
 }
 
 function imageIdOut(id: ImageId, digest: string): ImageId {
@@ -90,7 +92,7 @@ function imageIdOut(id: ImageId, digest: string): ImageId {
 }
 
 /** The repository and image a StartImageScan or DescribeImageScanFindings names. */
-async function targetImage(call: EcrCall): Promise<{ name: string; id: ImageId; image: { digest: string; mediaType: string } }> {
+async function targetImage(call: EcrCall): Promise<{ name: string; id: ImageId; image: StoredImage }> {
   checkRegistryId(call.input, call.runtime.registryId);
   const name = await existingRepository(call);
   const id = readImageId(call);
@@ -102,8 +104,7 @@ export const startImageScan: EcrOperation = {
   repository: byRepositoryName,
   handler: async (call) => {
     const { name, id, image } = await targetImage(call);
-    const manifest = await call.runtime.registry.manifests.get(name, image.digest);
-    if (manifest.subjectDigest !== null) throw new AwsError('UnsupportedImageTypeException', 'The image is a referrer (signature, SBOM or attestation) and cannot be scanned.');
+    if (image.subjectDigest !== null) throw new AwsError('UnsupportedImageTypeException', 'The image is a referrer (signature, SBOM or attestation) and cannot be scanned.');
     const record = await call.runtime.scans.request(name, image.digest);
     return {
       registryId: call.runtime.registryId,

@@ -7,6 +7,8 @@ import { walkLayers } from './layers/index.js';
 import { analyzeFile, buildInventory, wantsFile } from './inventory/index.js';
 import type { FileFindings, Inventory, LayerSource, ScanLimits } from './types.js';
 
+type CachedManifest = Awaited<ReturnType<ManifestService['get']>>;
+
 export interface PlatformInventory {
   /** `linux/amd64`, `linux/arm64/v8`, ... (`unknown` when neither index nor config says). */
   platform: string;
@@ -56,16 +58,15 @@ export class ImageScanner {
         // BuildKit attestations ride in indexes as unknown/unknown manifests: not a platform.
         if (child.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
         if (INDEX_TYPES.has(child.mediaType ?? '')) continue;
-        platforms.push(await this.image(repository, child.digest, platformName(child.platform), signal));
+        platforms.push(await this.image(repository, await this.manifests.get(repository, child.digest), platformName(child.platform), signal));
       }
       if (platforms.length === 0) throw new UnsupportedImageError('The index holds no image manifest to scan.');
       return platforms;
     }
-    return [await this.image(repository, digest, null, signal)];
+    return [await this.image(repository, manifest, null, signal)];
   }
 
-  private async image(repository: string, digest: string, indexPlatform: string | null, signal?: AbortSignal): Promise<PlatformInventory> {
-    const manifest = await this.manifests.get(repository, digest);
+  private async image(repository: string, manifest: CachedManifest, indexPlatform: string | null, signal?: AbortSignal): Promise<PlatformInventory> {
     const parsed = JSON.parse(manifest.content.toString('utf8')) as ParsedImage;
     if (!parsed.config || !IMAGE_CONFIGS.has(parsed.config.mediaType ?? '') || !Array.isArray(parsed.layers)) {
       throw new UnsupportedImageError(`The artifact type ${parsed.config?.mediaType ?? manifest.mediaType} is not a container image.`);
@@ -77,7 +78,7 @@ export class ImageScanner {
       open: async () => this.blobs.open(await this.blobs.stat(repository, layer.digest)),
     }));
     const files = await walkLayers<FileFindings>(layers, { wants: wantsFile, analyze: analyzeFile }, this.limits, signal);
-    return { platform, manifestDigest: digest, inventory: buildInventory(files) };
+    return { platform, manifestDigest: manifest.digest, inventory: buildInventory(files) };
   }
 
   private async configPlatform(repository: string, configDigest: string): Promise<string | null> {

@@ -136,6 +136,17 @@ export async function storedObjects(dataDir: string): Promise<Map<string, Buffer
   return out;
 }
 
+/** Digests (`sha256:...`) of the blobs storage holds, from storedObjects (upload segments excluded). */
+export async function storedBlobDigests(dataDir: string): Promise<Set<string>> {
+  const digests = new Set<string>();
+  for (const name of (await storedObjects(dataDir)).keys()) {
+    if (name.includes('uploads/')) continue;
+    const match = /sha256\/(?:[0-9a-f]{2}\/)?([0-9a-f]{64})$/.exec(name);
+    if (match) digests.add(`sha256:${match[1]}`);
+  }
+  return digests;
+}
+
 /** Replaces a stored object (a path or key from storedObjects), as an attacker with disk access could. */
 export async function overwriteStored(dataDir: string, name: string, bytes: Buffer): Promise<void> {
   const env = await s3EnvFor(dataDir);

@@ -6,7 +6,7 @@
 // CI runs this file on SQLite + disk and again on PostgreSQL + S3.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { runWharf, startWharf, storedObjects, type WharfProcess } from '../helpers/server.js';
+import { runWharf, startWharf, storedBlobDigests, type WharfProcess } from '../helpers/server.js';
 import { MT, Registry, configBlob, imageManifest, manifestBytes, randomBlob, sha256, sleep, uniqueName, withQuery, type Descriptor } from './client.js';
 
 const GRACE = '2s';
@@ -75,16 +75,6 @@ async function assertPulls(image: Pushed, why: string): Promise<void> {
     assert.equal(res.status, 200, `${why}: blob ${blob.digest} of ${image.repo}@${image.digest}: ${res.status} ${res.body.toString()}`);
     assert.ok(res.body.equals(blob.bytes), `${why}: blob bytes ${blob.digest}`);
   }
-}
-
-async function storedBlobDigests(): Promise<Set<string>> {
-  const digests = new Set<string>();
-  for (const name of (await storedObjects(srv.dataDir)).keys()) {
-    if (name.includes('uploads/')) continue;
-    const match = /sha256\/(?:[0-9a-f]{2}\/)?([0-9a-f]{64})$/.exec(name);
-    if (match) digests.add(`sha256:${match[1]}`);
-  }
-  return digests;
 }
 
 it('pushes, deletes, mounts and pulls go on while gc runs repeatedly; every acknowledged image survives and garbage goes', { timeout: 240_000 }, async (t) => {
@@ -157,7 +147,7 @@ it('pushes, deletes, mounts and pulls go on while gc runs repeatedly; every ackn
 
   for (const image of kept) await assertPulls(image, 'after gc');
   const referenced = new Set(kept.flatMap((image) => image.blobs.map((b) => b.digest)));
-  const stored = await storedBlobDigests();
+  const stored = await storedBlobDigests(srv.dataDir);
   const leaked = [...stored].filter((d) => !referenced.has(d));
   const lost = [...referenced].filter((d) => !stored.has(d));
   assert.deepEqual(lost, [], 'no referenced blob is missing from storage');

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompleteLayerUploadCommand, ECRClient, InitiateLayerUploadCommand, UploadLayerPartCommand } from '@aws-sdk/client-ecr';
-import { runWharf, startWharf, storedObjects, storedUploads, type WharfProcess } from '../helpers/server.js';
+import { runWharf, startWharf, storedBlobDigests, storedUploads, type WharfProcess } from '../helpers/server.js';
 import { readAdminCredentials, type AdminCredentials } from '../helpers/credentials.js';
 import { ecrRaw } from '../helpers/ecr-raw.js';
 import { MT, Registry, assertNoViolations, basicAuth, configBlob, expectError, expectStatus, imageManifest, manifestBytes, randomBlob, sha256, sleep, uniqueName, type Descriptor } from './client.js';
@@ -45,17 +45,6 @@ async function wharfJson<T>(args: string[]): Promise<T> {
 }
 
 const gc = (...args: string[]) => wharfJson<GcReportJson>(['gc', ...args]);
-
-/** Stored blob objects (not uploads) whose name ends with the digest's hex. */
-async function storedBlobHexes(): Promise<Set<string>> {
-  const hexes = new Set<string>();
-  for (const name of (await storedObjects(srv.dataDir)).keys()) {
-    const match = /blobs\/sha256\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(name) ?? /(?:^|\/)sha256\/([0-9a-f]{64})$/.exec(name);
-    if (match && !name.includes('uploads/')) hexes.add(match[1]!);
-  }
-  return hexes;
-}
-const hexOf = (digest: string) => digest.slice('sha256:'.length);
 
 async function pushImageWith(repo: string, tag: string | undefined, layers: Buffer[]): Promise<{ digest: string; bytes: Buffer; blobs: { digest: string; bytes: Buffer }[] }> {
   const configBytes = configBlob();
@@ -122,8 +111,8 @@ describe('garbage collection', () => {
     const doomed = await pushImageWith(repo, 'doomed', [randomBlob(7000), randomBlob(1000)]);
     expectStatus(await registry.request('DELETE', `/v2/${repo}/manifests/${doomed.digest}`), 202);
     await sleep(20);
-    const before = await storedBlobHexes();
-    for (const blob of doomed.blobs) assert.ok(before.has(hexOf(blob.digest)), 'bytes are stored before gc');
+    const before = await storedBlobDigests(srv.dataDir);
+    for (const blob of doomed.blobs) assert.ok(before.has(blob.digest), 'bytes are stored before gc');
 
     const dry = await gc('--dry-run', '--grace', '10ms');
     assert.equal(dry.dryRun, true);
@@ -131,14 +120,14 @@ describe('garbage collection', () => {
     for (const blob of doomed.blobs) assert.ok(dryDigests.has(blob.digest), `dry run lists ${blob.digest}`);
     for (const blob of kept.blobs) assert.ok(!dryDigests.has(blob.digest), 'a referenced blob is never listed');
     assert.ok(dry.bytesFreed >= 8000 + doomed.blobs[0]!.bytes.length);
-    assert.deepEqual(await storedBlobHexes(), before, 'a dry run deletes nothing');
+    assert.deepEqual(await storedBlobDigests(srv.dataDir), before, 'a dry run deletes nothing');
 
     const real = await gc('--grace', '10ms');
     assert.equal(real.dryRun, false);
-    const after = await storedBlobHexes();
-    for (const blob of doomed.blobs) assert.ok(!after.has(hexOf(blob.digest)), `${blob.digest} was deleted`);
+    const after = await storedBlobDigests(srv.dataDir);
+    for (const blob of doomed.blobs) assert.ok(!after.has(blob.digest), `${blob.digest} was deleted`);
     for (const blob of kept.blobs) {
-      assert.ok(after.has(hexOf(blob.digest)));
+      assert.ok(after.has(blob.digest));
       const res = await registry.getBlob(repo, blob.digest);
       expectStatus(res, 200);
       assert.ok(res.body.equals(blob.bytes));
@@ -181,8 +170,8 @@ describe('garbage collection', () => {
     assert.ok(withRule.untaggedImagesDeleted >= 1);
     expectError(await registry.get(`/v2/${repo}/manifests/${untagged.digest}`, { accept: MT.ociManifest }), 404, 'MANIFEST_UNKNOWN');
     expectStatus(await registry.get(`/v2/${repo}/manifests/${tagged.digest}`, { accept: MT.ociManifest }), 200);
-    const after = await storedBlobHexes();
-    assert.ok(!after.has(hexOf(untagged.blobs[1]!.digest)), 'its layer went in the same run');
+    const after = await storedBlobDigests(srv.dataDir);
+    assert.ok(!after.has(untagged.blobs[1]!.digest), 'its layer went in the same run');
   });
 });
 
